@@ -1,0 +1,13 @@
+import {defineConfig} from 'vitest/config'
+
+// Integration tests start real servers and hold real ports: run files one at a time per core
+// so that two suites never fight over the 2 cores and time out.
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    pool: 'forks',
+    maxWorkers: 2,
+  },
+})
