@@ -25,6 +25,8 @@ export interface SocketConstants {
   AF_INET: number
   AF_INET6: number
   SOCK_STREAM: number
+  /** OR'ed into socket()'s type where the OS has it, so no descriptor leaks into children. */
+  SOCK_CLOEXEC?: number
   SOL_SOCKET: number
   SO_REUSEADDR: number
   SO_TYPE: number

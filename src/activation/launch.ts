@@ -1,0 +1,74 @@
+// Starting the server: its listening descriptors at 3.. (socket activation), in a process group
+// of its own (Apache prefork signals its whole group on shutdown; ours must not be in it), with
+// the signals a supervisor forwards, and its exit status as a shell would report it.
+import {spawn, type ChildProcess} from 'node:child_process'
+import {accessSync, constants as fsConstants, statSync} from 'node:fs'
+import {delimiter, join} from 'node:path'
+import {constants as osConstants} from 'node:os'
+
+import {DeferAcceptError} from '../errors.js'
+import {activationEnv} from './listen-fds.js'
+
+export const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH']
+
+// The child learns its own pid only after fork; a shell that execs the server sets LISTEN_PID
+// to $$, which is the server's pid after exec.
+const EXEC_SHIM = 'LISTEN_PID=$$; export LISTEN_PID; exec "$@"'
+
+/** The absolute path of the server command, or an error before anything was started. */
+export function resolveCommand(command: string | undefined, path = process.env.PATH ?? ''): string {
+  if (!command) {
+    throw new DeferAcceptError('NO_SERVER', 'no server command given', 'put the server and its arguments after --, e.g. defer-accept wrap --listen :8080 -- python3 -m http.server')
+  }
+  const candidates = command.includes('/') ? [command] : path.split(delimiter).filter(Boolean).map((dir) => join(dir, command))
+  for (const candidate of candidates) {
+    try {
+      if (!statSync(candidate).isFile()) continue
+    } catch {
+      continue
+    }
+    try {
+      accessSync(candidate, fsConstants.X_OK)
+      return candidate
+    } catch {
+      throw new DeferAcceptError('NOT_EXECUTABLE', `${candidate} is not executable`, `chmod +x ${candidate}, or name the interpreter first (python3 ${command})`)
+    }
+  }
+  throw new DeferAcceptError('COMMAND_NOT_FOUND', `server command ${command} not found${command.includes('/') ? '' : ' in PATH'}`, 'check the spelling, or give its full path')
+}
+
+export interface LaunchOptions {
+  command: string
+  args: string[]
+  /** Descriptors the server gets as 3, 4, ... with their LISTEN_FDNAMES names. */
+  sockets: Array<{fd: number; name: string}>
+  env?: Record<string, string>
+}
+
+export function launch({command, args, sockets, env = {}}: LaunchOptions): ChildProcess {
+  const childEnv: NodeJS.ProcessEnv = {...process.env, ...activationEnv(sockets.map((socket) => socket.name)), ...env}
+  delete childEnv.LISTEN_PID // ours, if we were activated; the shim sets the server's
+  return spawn('/bin/sh', ['-c', EXEC_SHIM, command, command, ...args], {
+    stdio: ['inherit', 'inherit', 'inherit', ...sockets.map((socket) => socket.fd)],
+    env: childEnv,
+    detached: true,
+  })
+}
+
+/** Forward our signals to the child; returns a function that stops forwarding. */
+export function forwardSignals(child: ChildProcess): () => void {
+  const handlers = FORWARDED_SIGNALS.map((signal) => {
+    const handler = () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal)
+    }
+    process.on(signal, handler)
+    return [signal, handler] as const
+  })
+  return () => handlers.forEach(([signal, handler]) => process.off(signal, handler))
+}
+
+/** The status a shell reports: the exit code, or 128 + the signal's number. */
+export function exitStatus(code: number | null, signal: NodeJS.Signals | null): number {
+  if (signal) return 128 + (osConstants.signals[signal] ?? 0)
+  return code ?? 1
+}

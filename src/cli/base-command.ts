@@ -1,0 +1,19 @@
+// What every command shares: --json, and one mapping from typed errors to a message on stderr,
+// a suggestion that names the fix, and the exit status listed in src/errors.ts.
+import {Command} from '@oclif/core'
+
+import {DeferAcceptError, EXIT, SysError} from '../errors.js'
+
+export abstract class DeferAcceptCommand extends Command {
+  static enableJsonFlag = true
+
+  protected async catch(error: Error & {exitCode?: number}): Promise<unknown> {
+    if (error instanceof DeferAcceptError) {
+      this.error(error.message, {code: error.code, exit: error.exit, suggestions: error.fix ? [error.fix] : undefined})
+    }
+    if (error instanceof SysError) {
+      this.error(`${error.message} (${error.errno})`, {code: error.code, exit: EXIT.INTERNAL})
+    }
+    return super.catch(error)
+  }
+}

@@ -1,0 +1,30 @@
+import chalk from 'chalk'
+
+import {DeferAcceptCommand} from '../cli/base-command.js'
+import {table} from '../cli/table.js'
+import {catalogue, type CatalogueEntry} from '../filters/catalogue.js'
+
+const WHERE_COLOUR = {kernel: chalk.green, engine: chalk.cyan, unavailable: chalk.yellow}
+
+export default class Filters extends DeferAcceptCommand {
+  static summary = 'List the accept filters this host offers, and where each runs.'
+  static description = 'For each filter name: "kernel" (the OS filters in the kernel), "engine" (defer-accept wrap runs it in its native engine) or "unavailable", with why and what to do.'
+  static examples = ['<%= config.bin %> filters', '<%= config.bin %> filters --json']
+
+  async run(): Promise<{os: string; filters: CatalogueEntry[]}> {
+    await this.parse(Filters)
+    const result = await catalogue()
+    this.log(
+      table(
+        [
+          {key: 'name', header: 'FILTER'},
+          {key: 'where', header: 'WHERE'},
+          {key: 'kernelName', header: 'KERNEL NAME'},
+          {key: 'why', header: 'WHY'},
+        ],
+        result.filters.map((filter) => ({...filter, where: WHERE_COLOUR[filter.where](filter.where), kernelName: filter.kernelName ?? '-'})),
+      ),
+    )
+    return result
+  }
+}
