@@ -1,6 +1,14 @@
 // The command table (oclif's explicit strategy: no directory scan at start-up).
+import Disable from './disable.js'
+import Enable from './enable.js'
 import Filters from './filters.js'
+import Query from './query.js'
+import Wrap from './wrap.js'
 
 export const COMMANDS = {
+  disable: Disable,
+  enable: Enable,
   filters: Filters,
+  query: Query,
+  wrap: Wrap,
 }

@@ -1,0 +1,58 @@
+import {Flags} from '@oclif/core'
+
+import {inheritedSockets} from '../activation/listen-fds.js'
+import {DeferAcceptCommand} from '../cli/base-command.js'
+import {parseFilterOption} from '../filters/spec.js'
+import {socketCalls} from '../platform/libc.js'
+import {platform} from '../platform/index.js'
+import {parseListenAddress} from '../wrap/address.js'
+import {createListeners, describeInherited} from '../wrap/listeners.js'
+import {planFilters, type OnTimeout} from '../wrap/plan.js'
+import {run} from '../wrap/run.js'
+
+export default class Wrap extends DeferAcceptCommand {
+  static summary = 'Start a server whose listening sockets deliver only ready connections.'
+  static description = `Creates the listening sockets (or takes the ones systemd passed), applies the filters (in the kernel where it has them, in the engine where it does not) and starts the server with socket activation (LISTEN_FDS from descriptor 3, LISTEN_FDNAMES, LISTEN_PID). With no --listen, the server binds its own ports and --filter PORT=CHAIN names them. Signals are forwarded; the exit status is the server's (128+N when killed by signal N).`
+  static examples = [
+    '<%= config.bin %> wrap --listen 127.0.0.1:8080 --filter httpready -- gunicorn app:app',
+    '<%= config.bin %> wrap --listen :8080 --filter dataready --timeout 10 -- python3 server.py',
+    '<%= config.bin %> wrap --filter 8080=httpready -- nginx -g "daemon off;"',
+  ]
+  static enableJsonFlag = false
+  static strict = false
+  static flags = {
+    backlog: Flags.integer({description: 'listen() backlog, and the most connections in flight to the server', default: 511, min: 1}),
+    filter: Flags.string({char: 'f', description: 'filter chain NAME[:ARG...][,NAME...] for every listener, or PORT=CHAIN for one port', multiple: true}),
+    listen: Flags.string({char: 'l', description: 'address to listen on: :8080, 127.0.0.1:8080, [::1]:8080, [::]:8080 (port 0: any)', multiple: true}),
+    'max-parked': Flags.integer({description: 'most connections the engine parks at once (the oldest is dropped beyond it)', min: 1}),
+    'on-timeout': Flags.string({description: 'what the engine does with a connection still not ready at the timeout', options: ['drop', 'pass']}),
+    'plugin-dir': Flags.string({description: 'folder of third-party filters (NAME.so)'}),
+    timeout: Flags.integer({char: 't', description: 'seconds a connection may take to become ready', default: 30, min: 1}),
+  }
+
+  async run(): Promise<void> {
+    const {flags, argv} = await this.parse(Wrap)
+    const adapter = await platform()
+    const inherited = inheritedSockets()
+    if (inherited.length > 0 && flags.listen) this.warn(`started with ${inherited.length} socket(s) by socket activation: --listen is ignored`)
+    const listeners =
+      inherited.length > 0
+        ? describeInherited(socketCalls, adapter, inherited.map((socket) => socket.fd))
+        : createListeners(socketCalls, adapter, (flags.listen ?? []).map(parseListenAddress), flags.backlog)
+    for (const listener of listeners) this.logToStderr(`defer-accept: listening on ${listener.address}`)
+    const plan = planFilters(adapter, listeners, (flags.filter ?? []).map(parseFilterOption), flags['on-timeout'] as OnTimeout | undefined)
+    const status = await run(adapter, {
+      command: argv[0] as string | undefined,
+      args: argv.slice(1) as string[],
+      plan,
+      names: listeners.map((listener, index) => inherited[index]?.name ?? listener.address),
+      timeoutSeconds: flags.timeout,
+      onTimeout: flags['on-timeout'] as OnTimeout | undefined,
+      backlog: flags.backlog,
+      maxParked: flags['max-parked'],
+      pluginDir: flags['plugin-dir'],
+      report: (line) => this.logToStderr(`defer-accept: ${line}`),
+    })
+    if (status !== 0) this.exit(status)
+  }
+}

@@ -1,0 +1,50 @@
+// The AF_UNIX sockets between the wrapper, the engine and the server: a SOCK_SEQPACKET pair per
+// engine-served listener (one message, one connection), and the engine's control socket.
+import {mkdirSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {socketCalls, socketpair} from '../platform/libc.js'
+
+// Linux values (the engine is Linux-only): sys/socket.h, sys/un.h.
+const AF_UNIX = 1
+const SOCK_SEQPACKET = 5
+const SOCK_CLOEXEC = 0o2000000
+const SUN_PATH_MAX = 108
+
+/** Where the engine of wrapper `pid` listens for `stats` and `register`; inspect scans the folder. */
+export function controlDirectory(uid = process.getuid?.() ?? 0): string {
+  if (process.env.XDG_RUNTIME_DIR) return join(process.env.XDG_RUNTIME_DIR, 'defer-accept')
+  return uid === 0 ? '/run/defer-accept' : join(tmpdir(), `defer-accept-${uid}`)
+}
+
+export function controlSocketPath(pid = process.pid): string {
+  return join(controlDirectory(), `${pid}.sock`)
+}
+
+/** [engine's end, server's end]. */
+export function openHandoverPair(): [number, number] {
+  return socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC)
+}
+
+function unixAddress(path: string): Buffer {
+  const address = Buffer.alloc(2 + SUN_PATH_MAX)
+  address.writeUInt16LE(AF_UNIX, 0)
+  const written = address.write(path, 2)
+  if (written >= SUN_PATH_MAX) throw new Error(`control socket path too long: ${path}`)
+  return address.subarray(0, 2 + written + 1)
+}
+
+export function openControlSocket(path = controlSocketPath()): {fd: number; path: string; remove: () => void} {
+  mkdirSync(join(path, '..'), {recursive: true, mode: 0o700})
+  rmSync(path, {force: true})
+  const fd = socketCalls.socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)
+  try {
+    socketCalls.bind(fd, unixAddress(path))
+    socketCalls.listen(fd, 64)
+  } catch (error) {
+    socketCalls.close(fd)
+    throw error
+  }
+  return {fd, path, remove: () => rmSync(path, {force: true})}
+}
