@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what defer-accept needs on Debian (12 or 13) and builds it: the C toolchain and
+# libseccomp for the engine, clang for the fuzz targets, the real servers and clients the tests
+# and benchmarks use, and the npm dependencies (npm ci builds the TypeScript and C via `prepare`).
+# Safe to run again: it installs only what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(build-essential clang libseccomp-dev python3 curl nginx gunicorn systemd wrk slowhttptest haproxy strace)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "bootstrap: installing ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# Debian starts nginx and haproxy when installing them; tests and benchmarks start their own.
+for service in nginx haproxy; do
+  if command -v systemctl >/dev/null && systemctl is-active --quiet "$service" 2>/dev/null; then systemctl stop "$service" || true; fi
+done
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+else
+  npm run build
+fi
