@@ -1,0 +1,70 @@
+// The engine's side of the listeners it serves: each control socket found by the wrapper's
+// naming convention (control.ts) answers `stats` with JSON (native/README.md); its listeners
+// are matched to the kernel's by the engine's pid among the holders and by address.
+import {existsSync} from 'node:fs'
+
+import {findControlSockets} from './control.js'
+import type {EngineView, Listener} from './types.js'
+
+/** The engine's `stats` answer, as native/README.md documents it. */
+export interface EngineStats {
+  pid: number
+  listeners: Array<{
+    address: string
+    chain: string
+    timeout_ms: number
+    on_timeout: string
+    accepted: number
+    ready: number
+    passed: number
+    dropped: Record<string, number>
+    parked: number
+    in_flight: number
+    park_ms: {p50: number; p90: number; p99: number; max: number}
+  }>
+}
+
+/** host and port of `127.0.0.1:80` or `[::1]:80`. */
+function splitAddress(text: string): {host: string; port: number} {
+  const match = /^\[?([^\]]*?)\]?:(\d+)$/.exec(text)
+  return match ? {host: match[1], port: Number(match[2])} : {host: text, port: -1}
+}
+
+/** Views by listener inode, for the listeners one engine's stats describe. */
+export function matchEngineStats(stats: EngineStats, controlSocket: string, listeners: Listener[]): Map<number, EngineView> {
+  const views = new Map<number, EngineView>()
+  for (const entry of stats.listeners) {
+    const {host, port} = splitAddress(entry.address)
+    const listener = listeners.find(
+      (candidate) => candidate.port === port && candidate.address === host && candidate.processes?.some((holder) => holder.pid === stats.pid),
+    )
+    if (!listener) continue
+    views.set(listener.inode, {
+      pid: stats.pid,
+      controlSocket,
+      chain: entry.chain,
+      timeoutMs: entry.timeout_ms,
+      onTimeout: entry.on_timeout,
+      counters: {accepted: entry.accepted, ready: entry.ready, passed: entry.passed, dropped: entry.dropped, parked: entry.parked, inFlight: entry.in_flight},
+      parkMs: entry.park_ms,
+    })
+  }
+  return views
+}
+
+/** Reads every live engine; an engine that does not answer adds a hint and nothing else. */
+export async function readEngineViews(listeners: Listener[], hints: string[]): Promise<Map<number, EngineView>> {
+  const live = findControlSockets().filter((control) => existsSync(`/proc/${control.wrapperPid}`))
+  const views = new Map<number, EngineView>()
+  if (live.length === 0) return views
+  // Loaded only when an engine runs: most hosts have none, and start-up stays short.
+  const {readStats} = await import('../engine/index.js')
+  for (const control of live) {
+    try {
+      for (const [inode, view] of matchEngineStats(await readStats(control.path), control.path, listeners)) views.set(inode, view)
+    } catch (error) {
+      hints.push(`the engine of wrapper ${control.wrapperPid} did not answer on ${control.path} (${(error as Error).message}): run as its user or as root`)
+    }
+  }
+  return views
+}

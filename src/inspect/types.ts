@@ -1,0 +1,70 @@
+// The shapes inspect produces; schema.json is their published contract (version 1).
+
+/** A TCP listening socket as the kernel's socket table reports it, before any process is known. */
+export interface KernelListener {
+  inode: number
+  family: 'ipv4' | 'ipv6'
+  address: string
+  port: number
+  uid: number
+  /** Connections completed and waiting for accept(). */
+  acceptQueue: number
+  /** The accept queue's limit (listen()'s backlog as clamped by somaxconn); null when the source does not tell. */
+  backlog: number | null
+}
+
+/** A process holding the socket, and the descriptor number it holds it under. */
+export interface Holder {
+  pid: number
+  fd: number
+  comm: string
+  command: string
+}
+
+export type DeferralState = 'none' | 'kernel' | 'engine' | 'unknown'
+
+export interface Deferral {
+  state: DeferralState
+  /** Effective TCP_DEFER_ACCEPT seconds as the kernel applies them (kernel), or null. */
+  seconds: number | null
+  /** Why the state is unknown, when it is. */
+  reason?: string
+}
+
+export interface EngineCounters {
+  accepted: number
+  ready: number
+  passed: number
+  dropped: Record<string, number>
+  parked: number
+  inFlight: number
+}
+
+/** The engine's view of a listener it serves, from its control socket. */
+export interface EngineView {
+  pid: number
+  controlSocket: string
+  chain: string
+  timeoutMs: number
+  onTimeout: string
+  counters: EngineCounters
+  parkMs: {p50: number; p90: number; p99: number; max: number}
+  /** Per-second rates of the counters between two samples (--watch only). */
+  rates?: {accepted: number; ready: number; passed: number; dropped: number}
+}
+
+export interface Listener extends KernelListener {
+  /** null when /proc/PID/fd of its owners cannot be read. */
+  processes: Holder[] | null
+  reusePort: boolean | null
+  deferral: Deferral
+  engine: EngineView | null
+}
+
+export interface InspectResult {
+  schemaVersion: 1
+  os: string
+  /** One line each: what could not be read and how to get it. */
+  hints: string[]
+  listeners: Listener[]
+}
