@@ -2,6 +2,7 @@
 import Disable from './disable.js'
 import Enable from './enable.js'
 import Filters from './filters.js'
+import Inspect from './inspect.js'
 import Query from './query.js'
 import Wrap from './wrap.js'
 
@@ -9,6 +10,7 @@ export const COMMANDS = {
   disable: Disable,
   enable: Enable,
   filters: Filters,
+  inspect: Inspect,
   query: Query,
   wrap: Wrap,
 }

@@ -21,6 +21,8 @@ const c = {
   fcntl: libc.func('int fcntl(int fd, int cmd, int arg)'),
   dup: libc.func('int dup(int fd)'),
   syscall3: libc.func('long syscall(long number, long a, long b, long c)'),
+  send: libc.func('long send(int fd, const void *buf, size_t len, int flags)'),
+  recv: libc.func('long recv(int fd, _Out_ void *buf, size_t len, int flags)'),
 }
 
 function check(result: number, syscall: string, detail?: string): number {
@@ -71,4 +73,14 @@ export function dup(fd: number): number {
 /** A raw system call for the ones libc has no wrapper for (pidfd_open, pidfd_getfd). */
 export function syscall(number: number, a: number, b: number, c3: number, name: string): number {
   return check(Number(c.syscall3(number, a, b, c3)), name)
+}
+
+/** Sends one message (a netlink request, a control-socket command); returns bytes sent. */
+export function send(fd: number, message: Buffer): number {
+  return check(Number(c.send(fd, message, message.length, 0)), 'send')
+}
+
+/** Receives one message into buffer; returns its length. */
+export function recv(fd: number, buffer: Buffer): number {
+  return check(Number(c.recv(fd, buffer, buffer.length, 0)), 'recv')
 }
