@@ -1,0 +1,171 @@
+/* The control socket: `stats`, and `register` for servers that bind their own ports. */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "engine.h"
+
+/* A request is `stats` or `register CHAIN [key=value...]`: a line, never long. */
+#define REQUEST_MAX 1024
+/* The stats answer: about 600 bytes per listener; a SEQPACKET message must fit in one send. */
+#define ANSWER_MAX 65536
+/* How long `da-engine --stats` waits for an engine that does not answer. */
+#define CLIENT_TIMEOUT_S 5
+
+int da__control_init(struct da_engine *e, int fd)
+{
+	int flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
+		return -errno;
+	e->control_fd = fd;
+	return da__epoll(e, EPOLL_CTL_ADD, fd, EPOLLIN, DA_TAG(DA_TAG_CONTROL, 0));
+}
+
+void da__control_accept(struct da_engine *e)
+{
+	int client;
+	while ((client = accept4(e->control_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0)
+		if (da__epoll(e, EPOLL_CTL_ADD, client, EPOLLIN, DA_TAG(DA_TAG_CLIENT, client)) < 0)
+			close(client);
+}
+
+/* One message, with at most one descriptor in SCM_RIGHTS. */
+static int send_answer(int client, const char *text, size_t len, int fd)
+{
+	union {
+		struct cmsghdr align;
+		char bytes[CMSG_SPACE(sizeof(int))];
+	} control;
+	struct iovec iov = {.iov_base = (void *)text, .iov_len = len};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+	if (fd >= 0) {
+		msg.msg_control = control.bytes;
+		msg.msg_controllen = sizeof control.bytes;
+		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof fd);
+	}
+	return sendmsg(client, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
+static void answer_error(int client, const char *why)
+{
+	char text[REQUEST_MAX + 16];
+	int n = snprintf(text, sizeof text, "error %s", why);
+	send_answer(client, text, n < (int)sizeof text ? (size_t)n : sizeof text - 1, -1);
+}
+
+static int is_tcp_listener(int fd)
+{
+	int listening = 0, protocol = 0;
+	socklen_t len = sizeof listening;
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) < 0)
+		return 0;
+	len = sizeof protocol;
+	return getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &len) == 0 && listening &&
+	       protocol == IPPROTO_TCP;
+}
+
+/* `register CHAIN [key=value...]` with a listening TCP socket: the engine takes it over and
+ * answers `ok` with the server's end of a new hand-over pair. */
+static void register_listener(struct da_engine *e, int client, char *text, int listen_fd)
+{
+	char err[512], none[] = "", *rest = strchr(text, ' ');
+	if (rest)
+		*rest++ = '\0';
+	struct da_listener_spec s;
+	int pair[2];
+	if (listen_fd < 0 || !is_tcp_listener(listen_fd)) {
+		answer_error(client, "register needs one listening TCP socket in SCM_RIGHTS");
+		return;
+	}
+	if (da__spec_parse(rest ? rest : none, &s, err, sizeof err) < 0) {
+		answer_error(client, err);
+		return;
+	}
+	s.chain = text;
+	s.listen_fd = listen_fd;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) {
+		answer_error(client, strerror(errno));
+		return;
+	}
+	s.handover_fd = pair[0];
+	if (da__listener_add(e, &s, err, sizeof err) < 0) {
+		close(pair[0]);
+		answer_error(client, err);
+	} else {
+		send_answer(client, "ok", 2, pair[1]);
+	}
+	close(pair[1]);
+}
+
+void da__control_event(struct da_engine *e, int client, uint32_t events)
+{
+	char request[REQUEST_MAX + 1];
+	union {
+		struct cmsghdr align;
+		char bytes[CMSG_SPACE(sizeof(int))];
+	} control;
+	struct iovec iov = {.iov_base = request, .iov_len = REQUEST_MAX};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.bytes,
+			     .msg_controllen = sizeof control.bytes};
+	ssize_t n = recvmsg(client, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	if (n < 0 && errno == EAGAIN && !(events & (EPOLLHUP | EPOLLERR)))
+		return;
+	if (n <= 0) {
+		close(client);
+		return;
+	}
+	request[n] = '\0';
+	int fd = -1;
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+	    c->cmsg_len == CMSG_LEN(sizeof(int)))
+		memcpy(&fd, CMSG_DATA(c), sizeof fd);
+	if (!strcmp(request, "stats")) {
+		char answer[ANSWER_MAX];
+		int len = da__stats_json(e, answer, sizeof answer);
+		if (len < 0)
+			answer_error(client, "stats do not fit in one message");
+		else
+			send_answer(client, answer, (size_t)len, -1);
+	} else if (!strncmp(request, "register ", 9)) {
+		register_listener(e, client, request + 9, fd);
+		return; /* the descriptor is the listener's now, or closed */
+	} else {
+		answer_error(client, "unknown request: expected `stats` or `register CHAIN`");
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
+/* `da-engine --stats PATH`: the client side of `stats`, for callers without SEQPACKET. */
+int da__stats_client(const char *path)
+{
+	struct sockaddr_un address = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof address.sun_path)
+		return -ENAMETOOLONG;
+	strcpy(address.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	struct timeval timeout = {.tv_sec = CLIENT_TIMEOUT_S};
+	char answer[ANSWER_MAX];
+	ssize_t n = -1;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout) == 0 &&
+	    connect(fd, (struct sockaddr *)&address, sizeof address) == 0 &&
+	    send(fd, "stats", 5, MSG_NOSIGNAL) == 5)
+		n = recv(fd, answer, sizeof answer, 0);
+	int rc = n < 0 ? -errno : n == 0 ? -ECONNRESET : 0;
+	close(fd);
+	if (rc == 0 && fwrite(answer, 1, (size_t)n, stdout) != (size_t)n)
+		rc = -EIO;
+	return rc;
+}
