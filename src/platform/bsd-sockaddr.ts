@@ -31,8 +31,9 @@ export function encodeBsdAddress(constants: Families, family: number, host: stri
 
 export function decodeBsdAddress(constants: Families, bytes: Buffer): Address {
   const family = bsdFamily(bytes)
-  const port = bytes.readUInt16BE(2)
-  if (family === constants.AF_INET6 && bytes.length >= SOCKADDR_IN6) return {family, host: addressText(bytes.subarray(8, 24)), port}
-  if (family === constants.AF_INET && bytes.length >= SOCKADDR_IN) return {family, host: addressText(bytes.subarray(4, 8)), port}
-  throw new DeferAcceptError('NOT_TCP', `address family ${family} (${bytes.length} bytes) is not IPv4 or IPv6`, 'pass a TCP socket')
+  const v6 = family === constants.AF_INET6 && bytes.length >= SOCKADDR_IN6
+  if (!v6 && !(family === constants.AF_INET && bytes.length >= SOCKADDR_IN)) {
+    throw new DeferAcceptError('NOT_TCP', `address family ${family} (${bytes.length} bytes) is not IPv4 or IPv6`, 'pass a TCP socket')
+  }
+  return {family, host: addressText(v6 ? bytes.subarray(8, 24) : bytes.subarray(4, 8)), port: bytes.readUInt16BE(2)}
 }
