@@ -35,8 +35,8 @@ export class DarwinAdapter implements PlatformAdapter {
     return BUILT_IN_FILTERS.map((name) => ({name, where: 'unavailable', why: WHY}))
   }
 
-  attach(_fd: number, filter: FilterSpec, timeoutSeconds?: number): KernelFilterState {
-    checkKernelRequest(filter, 'macOS', timeoutSeconds)
+  attach(_fd: number, filter: FilterSpec): KernelFilterState {
+    checkKernelRequest(filter, 'macOS')
     throw new DeferAcceptError('FILTER_UNAVAILABLE', `cannot run ${filter.name} on macOS: ${WHY}`, 'run the server on Linux (engine), FreeBSD or NetBSD (SO_ACCEPTFILTER), or illumos (socket filters)')
   }
 

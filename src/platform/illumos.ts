@@ -7,7 +7,7 @@
 // thing after socket(). There is no timeout: a deferred connection waits until ready, and under
 // backlog pressure only one deferred for over 30 s is dropped.
 import {DeferAcceptError, SysError, isSysError} from '../errors.js'
-import {BUILT_IN_FILTERS, checkKernelRequest, notInKernel} from './kernel-filters.js'
+import {BUILT_IN_FILTERS, checkKernelRequest, notInKernel, withoutTimeout} from './kernel-filters.js'
 import {decodeLinuxAddress, encodeLinuxAddress} from './sockaddr.js'
 import {requireSocket} from './socket-checks.js'
 import type {FilterSpec, FilterSupport, KernelFilterState, PlatformAdapter, SocketCalls, SocketConstants} from './types.js'
@@ -78,7 +78,7 @@ export class IllumosAdapter implements PlatformAdapter {
   }
 
   attach(fd: number, filter: FilterSpec, timeoutSeconds?: number): KernelFilterState {
-    checkKernelRequest(filter, 'illumos', timeoutSeconds)
+    checkKernelRequest(filter, 'illumos')
     const kernelName = FILTERS[filter.name]
     if (!kernelName) {
       throw new DeferAcceptError('FILTER_UNAVAILABLE', `the illumos kernel has no ${filter.name} socket filter`, `use one it has (${Object.keys(FILTERS).join(', ')}), or the engine on Linux`)
@@ -97,7 +97,7 @@ export class IllumosAdapter implements PlatformAdapter {
       }
       throw this.explain(fd, error)
     }
-    return this.query(fd)
+    return withoutTimeout(this.query(fd), 'illumos', timeoutSeconds)
   }
 
   /** Detaching is bound by the same window as attaching: only before the socket is used. */

@@ -1,7 +1,7 @@
 // What the adapters of kernels without the engine (FreeBSD, NetBSD, illumos, macOS) share: the
 // names of defer-accept's filters, and the checks every kernel filter needs before a call.
 import {DeferAcceptError} from '../errors.js'
-import type {FilterSpec, FilterSupport} from './types.js'
+import type {FilterSpec, FilterSupport, KernelFilterState} from './types.js'
 
 /** Every built-in filter, in the order `defer-accept filters` lists them. */
 export const BUILT_IN_FILTERS = ['dataready', 'httpready', 'dnsready', 'tlsready', 'proxy'] as const
@@ -12,7 +12,7 @@ export function notInKernel(name: string, os: string): FilterSupport {
 }
 
 /** Throws unless the filter is one defer-accept knows and the request fits a kernel filter. */
-export function checkKernelRequest(filter: FilterSpec, os: string, timeoutSeconds: number | undefined): void {
+export function checkKernelRequest(filter: FilterSpec, os: string): void {
   if (!(BUILT_IN_FILTERS as readonly string[]).includes(filter.name)) {
     throw new DeferAcceptError('UNKNOWN_FILTER', `there is no filter named ${filter.name}`, `pick one of ${BUILT_IN_FILTERS.join(', ')} (defer-accept filters)`)
   }
@@ -21,9 +21,12 @@ export function checkKernelRequest(filter: FilterSpec, os: string, timeoutSecond
   if (filter.arg !== undefined && filter.arg !== '') {
     throw new DeferAcceptError('BAD_FILTER_ARGUMENT', `the ${os} kernel's ${filter.name} takes no argument (got ${filter.arg})`, `write --filter ${filter.name} without :${filter.arg}`)
   }
-  // Decided: refuse rather than ignore. These kernels hold a connection until it is ready, the
-  // filter is removed or the listener closes; a timeout the kernel cannot apply would be a lie.
-  if (timeoutSeconds !== undefined) {
-    throw new DeferAcceptError('USAGE', `the ${os} kernel's accept filters have no timeout (asked for ${timeoutSeconds} s)`, 'leave out --timeout: a held connection waits until it is ready or the filter is removed')
-  }
+}
+
+/** These kernels hold a connection until it is ready, the filter is removed or the listener
+ *  closes. Decided: a timeout is not refused (the CLI always passes one, 30 s by default) but
+ *  reported as not applied, so that nobody counts on a limit the kernel does not enforce. */
+export function withoutTimeout(state: KernelFilterState, os: string, timeoutSeconds: number | undefined): KernelFilterState {
+  if (timeoutSeconds === undefined || state.filter === null) return state
+  return {...state, requestedSeconds: timeoutSeconds, note: `the ${os} kernel applies no timeout: a held connection waits until it is ready, the filter is removed or the listener closes`}
 }

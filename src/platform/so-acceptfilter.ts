@@ -2,10 +2,11 @@
 // both kernels); freebsd.ts and netbsd.ts only supply their constants and modules.
 // Kernel behaviour relied on (sys/kern/uipc_accf.c): setting needs a listening socket (EINVAL
 // otherwise), an unknown name is ENOENT, a second filter is EINVAL, NULL/0 removes the filter,
-// getsockopt on a listener without one is EINVAL. There is no timeout of any kind.
+// getsockopt on a listener without one is EINVAL. There is no timeout of any kind (see
+// withoutTimeout).
 import {DeferAcceptError, SysError, isSysError} from '../errors.js'
 import {bsdFamily, decodeBsdAddress, encodeBsdAddress} from './bsd-sockaddr.js'
-import {BUILT_IN_FILTERS, checkKernelRequest, notInKernel} from './kernel-filters.js'
+import {BUILT_IN_FILTERS, checkKernelRequest, notInKernel, withoutTimeout} from './kernel-filters.js'
 import {requireSocket} from './socket-checks.js'
 import type {FilterSpec, FilterSupport, KernelFilterState, PlatformAdapter, SocketCalls, SocketConstants} from './types.js'
 
@@ -58,7 +59,7 @@ export class AcceptFilterAdapter implements PlatformAdapter {
 
   attach(fd: number, filter: FilterSpec, timeoutSeconds?: number): KernelFilterState {
     const {label, modules} = this.kernel
-    checkKernelRequest(filter, label, timeoutSeconds)
+    checkKernelRequest(filter, label)
     if (!modules[filter.name]) {
       throw new DeferAcceptError('FILTER_UNAVAILABLE', `the ${label} kernel has no ${filter.name} accept filter`, `use one it has (${Object.keys(modules).join(', ')}), or the engine on Linux`)
     }
@@ -77,7 +78,7 @@ export class AcceptFilterAdapter implements PlatformAdapter {
       }
       throw error
     }
-    return this.read(fd)
+    return withoutTimeout(this.read(fd), label, timeoutSeconds)
   }
 
   /** Held connections move to the accept queue; nothing to do on a socket that is not listening. */

@@ -57,6 +57,8 @@ export interface KernelFilterState {
   requestedSeconds?: number
   /** What the kernel really applies: Linux rounds up to its SYN-ACK retransmit schedule. */
   effectiveSeconds?: number
+  /** Where the kernel does less than was asked: the BSDs and illumos apply no timeout at all. */
+  note?: string
 }
 
 /** When, in a socket's life, the kernel accepts a filter. */

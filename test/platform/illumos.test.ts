@@ -120,9 +120,13 @@ describe('illumos adapter', () => {
     expect(calls.take().map((entry) => entry.call)).toEqual(['setsockopt', 'getsockopt'])
   })
 
-  it('refuses a timeout, an argument and filters illumos lacks without any call', () => {
+  it('takes a timeout but says the kernel applies none', () => {
+    const state = setup([filInfo(PROG, 0, 'httpfilt')]).adapter.attach(FD, {name: 'httpready'}, 10)
+    expect(state).toEqual({filter: 'httpready', kernelName: 'httpfilt', requestedSeconds: 10, note: expect.stringContaining('illumos kernel applies no timeout')})
+  })
+
+  it('refuses an argument and filters illumos lacks without any call', () => {
     const {calls, adapter} = setup()
-    expect(caught(() => adapter.attach(FD, {name: 'httpready'}, 10)).code).toBe('USAGE')
     expect(caught(() => adapter.attach(FD, {name: 'httpready', arg: 'x'})).code).toBe('BAD_FILTER_ARGUMENT')
     expect(caught(() => adapter.attach(FD, {name: 'tlsready'})).code).toBe('FILTER_UNAVAILABLE')
     expect(calls.take()).toEqual([])

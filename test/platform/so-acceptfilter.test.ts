@@ -127,12 +127,17 @@ describe.each(kernels)('$label SO_ACCEPTFILTER', ({make, httpModule, load}) => {
     expect(() => adapter.attach(FD, {name: 'httpready'})).toThrow(SysError)
   })
 
-  it('refuses an argument, a timeout and an unknown name without touching the socket', () => {
+  it('a timeout is set nowhere and the state says the kernel applies none', () => {
+    const {calls, adapter} = socket(true, 'httpready')
+    const state = adapter.attach(FD, {name: 'httpready'}, 30)
+    expect(state).toMatchObject({filter: 'httpready', requestedSeconds: 30, note: expect.stringContaining('kernel applies no timeout')})
+    expect(state.effectiveSeconds).toBeUndefined()
+    expect(calls.take().filter((entry) => entry.call === 'setsockopt')).toEqual([{call: 'setsockopt', args: [FD, SOL_SOCKET, SO_ACCEPTFILTER, HTTPREADY_ARG]}])
+  })
+
+  it('refuses an argument and an unknown name without touching the socket', () => {
     const {calls, adapter} = socket(true)
     expect(caught(() => adapter.attach(FD, {name: 'httpready', arg: 'body=1'})).code).toBe('BAD_FILTER_ARGUMENT')
-    const timeout = caught(() => adapter.attach(FD, {name: 'httpready'}, 30))
-    expect(timeout.code).toBe('USAGE')
-    expect(timeout.message).toContain('have no timeout')
     expect(caught(() => adapter.attach(FD, {name: 'httpreader'})).code).toBe('UNKNOWN_FILTER')
     expect(caught(() => adapter.attach(FD, {name: 'proxy'})).code).toBe('FILTER_UNAVAILABLE')
     expect(calls.take()).toEqual([])
