@@ -1,0 +1,15 @@
+// The engine, from the control plane's side. API for the wrapper:
+//   enginePath(), preloadPath()      native/build/ paths; DeferAcceptError ENGINE_FAILED if not built
+//   listEngineFilters()              the engine's built-in filters [{name, summary, usage, abi}]
+//   checkChain(chain, pluginDir?)    null, or the engine's one-line reason the chain is wrong
+//   startEngine({listeners, controlFd, maxParked, pluginDir, log})  -> Engine:
+//     passes the descriptors (as 3, 4, ... in the child), restarts the engine 100 ms after it dies
+//     by a signal or a non-zero status (not after exit 2, bad arguments, nor after 5 deaths in
+//     10 s), stops restarting once it exits 0 (every server closed its hand-over end).
+//     engine.pid, engine.stop(), engine.finished() -> {code, signal}, events 'restart', 'exit'.
+//     Keep the listening sockets and the engine's hand-over ends open while it runs: a restarted
+//     engine gets the same ones. Listeners added by `register` (bind mode) die with an engine.
+//   readStats(controlPath)           the engine's counters (EngineStats, native/README.md)
+export {enginePath, preloadPath} from './paths.js'
+export {checkChain, listEngineFilters, readStats, type EngineFilter, type EngineStats} from './query.js'
+export {Engine, engineCommand, startEngine, type EngineExit, type EngineListener, type EngineOptions} from './supervisor.js'
