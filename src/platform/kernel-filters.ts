@@ -13,6 +13,9 @@ export function notInKernel(name: string, os: string): FilterSupport {
 
 /** Throws unless the filter is one defer-accept knows and the request fits a kernel filter. */
 export function checkKernelRequest(filter: FilterSpec, os: string): void {
+  if (filter.name.includes('/')) {
+    throw new DeferAcceptError('FILTER_UNAVAILABLE', `the plugin ${filter.name} needs the engine, which is Linux only for now`, `use a filter the ${os} kernel has (defer-accept filters)`)
+  }
   if (!(BUILT_IN_FILTERS as readonly string[]).includes(filter.name)) {
     throw new DeferAcceptError('UNKNOWN_FILTER', `there is no filter named ${filter.name}`, `pick one of ${BUILT_IN_FILTERS.join(', ')} (defer-accept filters)`)
   }

@@ -140,6 +140,7 @@ describe.each(kernels)('$label SO_ACCEPTFILTER', ({make, httpModule, load}) => {
     expect(caught(() => adapter.attach(FD, {name: 'httpready', arg: 'body=1'})).code).toBe('BAD_FILTER_ARGUMENT')
     expect(caught(() => adapter.attach(FD, {name: 'httpreader'})).code).toBe('UNKNOWN_FILTER')
     expect(caught(() => adapter.attach(FD, {name: 'proxy'})).code).toBe('FILTER_UNAVAILABLE')
+    expect(caught(() => adapter.attach(FD, {name: './my-filter.so'})).message).toContain('needs the engine')
     expect(calls.take()).toEqual([])
   })
 
