@@ -4,25 +4,8 @@
 import {existsSync} from 'node:fs'
 
 import {findControlSockets} from './control.js'
+import type {EngineStats} from '../engine/index.js'
 import type {EngineView, Listener} from './types.js'
-
-/** The engine's `stats` answer, as native/README.md documents it. */
-export interface EngineStats {
-  pid: number
-  listeners: Array<{
-    address: string
-    chain: string
-    timeout_ms: number
-    on_timeout: string
-    accepted: number
-    ready: number
-    passed: number
-    dropped: Record<string, number>
-    parked: number
-    in_flight: number
-    park_ms: {p50: number; p90: number; p99: number; max: number}
-  }>
-}
 
 /** host and port of `127.0.0.1:80` or `[::1]:80`. */
 function splitAddress(text: string): {host: string; port: number} {
@@ -35,9 +18,10 @@ export function matchEngineStats(stats: EngineStats, controlSocket: string, list
   const views = new Map<number, EngineView>()
   for (const entry of stats.listeners) {
     const {host, port} = splitAddress(entry.address)
-    const listener = listeners.find(
-      (candidate) => candidate.port === port && candidate.address === host && candidate.processes?.some((holder) => holder.pid === stats.pid),
-    )
+    // By port among the engine's own sockets; the address decides only between several, since
+    // the wrapper may have named it in its own words (address=TEXT).
+    const candidates = listeners.filter((candidate) => candidate.port === port && candidate.processes?.some((holder) => holder.pid === stats.pid))
+    const listener = candidates.length === 1 ? candidates[0] : candidates.find((candidate) => candidate.address === host)
     if (!listener) continue
     views.set(listener.inode, {
       pid: stats.pid,
@@ -45,7 +29,16 @@ export function matchEngineStats(stats: EngineStats, controlSocket: string, list
       chain: entry.chain,
       timeoutMs: entry.timeout_ms,
       onTimeout: entry.on_timeout,
-      counters: {accepted: entry.accepted, ready: entry.ready, passed: entry.passed, dropped: entry.dropped, parked: entry.parked, inFlight: entry.in_flight},
+      counters: {
+        accepted: entry.accepted,
+        ready: entry.ready,
+        passed: entry.passed,
+        passedOn: entry.passed_on,
+        dropped: entry.dropped,
+        parked: entry.parked,
+        inFlight: entry.in_flight,
+      },
+      serverClosed: entry.server_closed,
       parkMs: entry.park_ms,
     })
   }

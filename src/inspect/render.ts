@@ -29,9 +29,10 @@ const rate = (value: number, perSecond?: number) => (perSecond === undefined ? `
 function engine(view: EngineView | null): string {
   if (!view) return '-'
   const {counters, rates, parkMs} = view
+  const closed = view.serverClosed ? chalk.red('server closed ') : ''
   const dropped = Object.values(counters.dropped).reduce((sum, count) => sum + count, 0)
   return (
-    `parked ${counters.parked} ready ${rate(counters.ready, rates?.ready)} passed ${rate(counters.passed, rates?.passed)} ` +
+    `${closed}parked ${counters.parked} ready ${rate(counters.ready, rates?.ready)} passed ${rate(counters.passed, rates?.passed)} ` +
     `dropped ${rate(dropped, rates?.dropped)} p50 ${parkMs.p50} ms p99 ${parkMs.p99} ms`
   )
 }

@@ -35,6 +35,8 @@ export interface EngineCounters {
   accepted: number
   ready: number
   passed: number
+  /** Why connections were passed without READY: verdict, timeout, oversize. */
+  passedOn: Record<string, number>
   dropped: Record<string, number>
   parked: number
   inFlight: number
@@ -49,6 +51,8 @@ export interface EngineView {
   onTimeout: string
   counters: EngineCounters
   parkMs: {p50: number; p90: number; p99: number; max: number}
+  /** Every server closed its end of the hand-over: connections have nowhere to go. */
+  serverClosed: boolean
   /** Per-second rates of the counters between two samples (--watch only). */
   rates?: {accepted: number; ready: number; passed: number; dropped: number}
 }
