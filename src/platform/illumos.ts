@@ -44,7 +44,7 @@ const TCP_TUPLES = '2:2:0,2:2:6,26:2:0,26:2:6'
 const FIL_INFO = 40
 const FILNAME_MAX = 32
 const FIL_LIST_ROOM = 16
-export const FILF = {PROG: 1, AUTO: 2, BYPASS: 4}
+const FILF = {PROG: 1, AUTO: 2, BYPASS: 4}
 
 export interface FilInfo {
   flags: number
