@@ -7,7 +7,8 @@ import {getSystemErrorName} from 'node:util'
 import {SysError} from '../errors.js'
 import type {SocketCalls} from './types.js'
 
-const libc = koffi.load(process.platform === 'darwin' ? 'libSystem.B.dylib' : process.platform === 'linux' ? 'libc.so.6' : 'libc.so')
+const LIBC: Partial<Record<NodeJS.Platform, string>> = {linux: 'libc.so.6', darwin: 'libSystem.B.dylib', freebsd: 'libc.so.7', netbsd: 'libc.so.12', sunos: 'libc.so.1'}
+const libc = koffi.load(LIBC[process.platform] ?? 'libc.so')
 
 const c = {
   socket: libc.func('int socket(int domain, int type, int protocol)'),

@@ -1,9 +1,9 @@
 // The AF_UNIX sockets between the wrapper, the engine and the server: a SOCK_SEQPACKET pair per
 // engine-served listener (one message, one connection), and the engine's control socket.
 import {mkdirSync, rmSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
+import {dirname} from 'node:path'
 
+import {controlSocketPath} from '../inspect/control.js'
 import {socketCalls, socketpair} from '../platform/libc.js'
 
 // Linux values (the engine is Linux-only): sys/socket.h, sys/un.h.
@@ -11,16 +11,6 @@ const AF_UNIX = 1
 const SOCK_SEQPACKET = 5
 const SOCK_CLOEXEC = 0o2000000
 const SUN_PATH_MAX = 108
-
-/** Where the engine of wrapper `pid` listens for `stats` and `register`; inspect scans the folder. */
-export function controlDirectory(uid = process.getuid?.() ?? 0): string {
-  if (process.env.XDG_RUNTIME_DIR) return join(process.env.XDG_RUNTIME_DIR, 'defer-accept')
-  return uid === 0 ? '/run/defer-accept' : join(tmpdir(), `defer-accept-${uid}`)
-}
-
-export function controlSocketPath(pid = process.pid): string {
-  return join(controlDirectory(), `${pid}.sock`)
-}
 
 /** [engine's end, server's end]. */
 export function openHandoverPair(): [number, number] {
@@ -35,8 +25,8 @@ function unixAddress(path: string): Buffer {
   return address.subarray(0, 2 + written + 1)
 }
 
-export function openControlSocket(path = controlSocketPath()): {fd: number; path: string; remove: () => void} {
-  mkdirSync(join(path, '..'), {recursive: true, mode: 0o700})
+export function openControlSocket(path = controlSocketPath(process.pid)): {fd: number; path: string; remove: () => void} {
+  mkdirSync(dirname(path), {recursive: true, mode: 0o700})
   rmSync(path, {force: true})
   const fd = socketCalls.socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)
   try {

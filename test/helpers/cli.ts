@@ -22,17 +22,25 @@ export interface Running {
   stop: (signal?: NodeJS.Signals) => Promise<Finished>
 }
 
-export function start(command: string, args: string[], options: {env?: NodeJS.ProcessEnv; timeoutMs?: number} = {}): Running {
-  const child = spawn(command, args, {env: {...process.env, ...options.env}, stdio: ['ignore', 'pipe', 'pipe']})
+export interface StartOptions {
+  env?: NodeJS.ProcessEnv
+  timeoutMs?: number
+  /** Descriptors the child gets as 3, 4, ... */
+  fds?: number[]
+}
+
+export function start(command: string, args: string[], options: StartOptions = {}): Running {
+  const child = spawn(command, args, {env: {...process.env, ...options.env}, stdio: ['ignore', 'pipe', 'pipe', ...(options.fds ?? [])]})
   let stdout = ''
   let stderr = ''
   child.stdout!.on('data', (chunk) => (stdout += chunk))
   child.stderr!.on('data', (chunk) => (stderr += chunk))
   const limit = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 25_000)
+  // 'exit', not 'close': a server the wrapper started may hold our pipes after the wrapper is gone.
   const finished = new Promise<Finished>((resolve) =>
-    child.on('close', (code, signal) => {
+    child.on('exit', (code, signal) => {
       clearTimeout(limit)
-      resolve({code, signal, stdout, stderr})
+      setImmediate(() => resolve({code, signal, stdout, stderr}))
     }),
   )
   const waitFor = (pattern: RegExp, timeoutMs = 10_000) =>
@@ -57,11 +65,11 @@ export function start(command: string, args: string[], options: {env?: NodeJS.Pr
         clearTimeout(timer)
         child.stderr!.off('data', check)
         child.stdout!.off('data', check)
-        child.off('close', onExit)
+        child.off('exit', onExit)
       }
       child.stderr!.on('data', check)
       child.stdout!.on('data', check)
-      child.once('close', onExit)
+      child.once('exit', onExit)
       check()
     })
   const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
@@ -71,11 +79,11 @@ export function start(command: string, args: string[], options: {env?: NodeJS.Pr
   return {child, stdout: () => stdout, stderr: () => stderr, waitFor, finished, stop}
 }
 
-export function cli(args: string[], options: {env?: NodeJS.ProcessEnv; timeoutMs?: number} = {}): Running {
+export function cli(args: string[], options: StartOptions = {}): Running {
   return start(process.execPath, [CLI, ...args], options)
 }
 
-export async function runCli(args: string[], options: {env?: NodeJS.ProcessEnv; timeoutMs?: number} = {}): Promise<Finished> {
+export async function runCli(args: string[], options: StartOptions = {}): Promise<Finished> {
   return cli(args, options).finished
 }
 
