@@ -64,6 +64,7 @@ export function engineCommand(options: EngineOptions): {fds: number[]; args: str
 export class Engine extends EventEmitter {
   private child?: ChildProcess
   private stopping = false
+  private ended = false
   private crashes: number[] = []
   private readonly done: Promise<EngineExit>
   private finish!: (exit: EngineExit) => void
@@ -90,11 +91,12 @@ export class Engine extends EventEmitter {
   async stop(): Promise<EngineExit> {
     this.stopping = true
     if (this.pid !== undefined) this.child!.kill('SIGTERM')
-    else this.end({code: null, signal: 'SIGTERM'})
+    else if (!this.ended) this.end({code: null, signal: 'SIGTERM'})
     return this.done
   }
 
   private end(exit: EngineExit): void {
+    this.ended = true
     this.child = undefined
     this.finish(exit)
     this.emit('exit', exit)
