@@ -1,0 +1,139 @@
+// `wrap` with content filters in the engine, end to end: an unmodified socket-activated server
+// behind it, real clients that are idle, slow, pipelined or posting, and the engine killed.
+import {execFileSync} from 'node:child_process'
+import {createHash, randomBytes} from 'node:crypto'
+import {connect, type Socket} from 'node:net'
+import {afterEach, describe, expect, it} from 'vitest'
+
+import {cli, FIXTURES, listeningPort, type Running} from '../helpers/cli.js'
+import {get} from '../helpers/http.js'
+
+const running: Running[] = []
+const sockets: Socket[] = []
+afterEach(async () => {
+  sockets.splice(0).forEach((socket) => socket.destroy())
+  await Promise.all(running.splice(0).map((r) => r.stop('SIGTERM')))
+})
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+async function wrapped(...args: string[]): Promise<{r: Running; port: number}> {
+  const r = cli(['wrap', '--listen', '127.0.0.1:0', ...args, '--', 'python3', FIXTURES + 'activated_server.py'])
+  running.push(r)
+  const port = await listeningPort(r)
+  await r.waitFor(/^ready$/m)
+  return {r, port}
+}
+
+function open(port: number, host = '127.0.0.1'): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({host, port}, () => resolve(socket))
+    socket.on('error', () => {})
+    socket.once('error', reject)
+    sockets.push(socket)
+  })
+}
+
+/** Everything the server answers until it closes (or the time is up). */
+function reply(socket: Socket, timeoutMs = 5000): Promise<string> {
+  return new Promise((resolve) => {
+    let text = ''
+    socket.on('data', (chunk) => (text += chunk))
+    const timer = setTimeout(() => resolve(text), timeoutMs)
+    socket.on('close', () => {
+      clearTimeout(timer)
+      resolve(text)
+    })
+  })
+}
+
+const bodyOf = (response: string) => JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4))
+
+describe('wrap with httpready in the engine', () => {
+  it('1. idle and half-sent clients never reach the server; without the filter they do', async () => {
+    for (const filter of [['--filter', 'httpready'], []]) {
+      const {port} = await wrapped(...filter)
+      for (let i = 0; i < 4; i++) await open(port)
+      for (let i = 0; i < 3; i++) (await open(port)).write('GET / HTTP/1.1\r\nHost: x\r\n')
+      await sleep(500)
+      const {connections} = JSON.parse((await get(port)).body)
+      if (filter.length > 0) expect(connections).toBe(1)
+      else expect(connections).toBe(8)
+      sockets.splice(0).forEach((socket) => socket.destroy())
+      await running.splice(0)[0].stop()
+    }
+  })
+
+  it('2. a request sent one byte every 50 ms reaches the server whole, in its first read', async () => {
+    const {port} = await wrapped('--filter', 'httpready')
+    const request = 'GET /slow HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
+    const socket = await open(port)
+    const answer = reply(socket)
+    for (const byte of request) {
+      socket.write(byte)
+      await sleep(50)
+    }
+    expect(bodyOf(await answer).first_read).toBe(request.length)
+  })
+
+  it('3. pipelined requests in one segment are all answered', async () => {
+    const {port} = await wrapped('--filter', 'httpready')
+    const socket = await open(port)
+    const answer = reply(socket)
+    socket.write('GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+    expect((await answer).match(/HTTP\/1\.[01] 200/g)).toHaveLength(2)
+  })
+
+  it('4. a POST body arrives unchanged (hashed at both ends), whole with httpready:body', async () => {
+    const {port} = await wrapped('--filter', 'httpready:body')
+    const body = randomBytes(20_000)
+    const head = `POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`
+    const socket = await open(port)
+    const answer = reply(socket)
+    socket.write(head)
+    await sleep(100)
+    socket.write(body.subarray(0, 10_000))
+    await sleep(100)
+    socket.write(body.subarray(10_000))
+    const result = bodyOf(await answer)
+    expect(result.sha256).toBe(createHash('sha256').update(body).digest('hex'))
+    expect(result.first_read).toBe(head.length + body.length)
+  })
+
+  it('5. the server sees the client address, IPv6 too', async () => {
+    const r = cli(['wrap', '--listen', '[::1]:0', '--filter', 'httpready', '--', 'python3', FIXTURES + 'activated_server.py'])
+    running.push(r)
+    const port = await listeningPort(r)
+    await r.waitFor(/^ready$/m)
+    const socket = await open(port, '::1')
+    const answer = reply(socket)
+    socket.write('GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+    const result = bodyOf(await answer)
+    expect(result.peer).toBe('::1')
+    expect(result.local).toBe(port)
+  })
+
+  it.each([
+    ['drop', 0],
+    ['pass', 1],
+  ])('6. on timeout %s: a client that stalls mid-head is closed or handed over', async (outcome, reached) => {
+    const {port} = await wrapped('--filter', 'httpready', '--timeout', '1', '--on-timeout', outcome)
+    const stalled = await open(port)
+    const closed = new Promise((resolve) => stalled.on('close', resolve))
+    stalled.write('GET / HTTP/1.1\r\nHost: x\r\n')
+    if (outcome === 'drop') await closed
+    else await sleep(2500)
+    const {connections} = JSON.parse((await get(port)).body)
+    expect(connections - 1).toBe(reached)
+  })
+
+  it('7. SIGKILL of the engine: the port stays open and the next clients are served', async () => {
+    const {r, port} = await wrapped('--filter', 'httpready')
+    const engine = Number(execFileSync('pgrep', ['-P', String(r.child.pid), '-f', 'da-engine']).toString().trim())
+    process.kill(engine, 'SIGKILL')
+    const {status} = await get(port)
+    expect(status).toBe(200)
+    const again = Number(execFileSync('pgrep', ['-P', String(r.child.pid), '-f', 'da-engine']).toString().trim())
+    expect(again).not.toBe(engine)
+  })
+})
