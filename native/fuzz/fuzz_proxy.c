@@ -1,0 +1,3 @@
+#include "harness.h"
+
+FUZZ_SPECS("proxy", "proxy:missing=pass")
