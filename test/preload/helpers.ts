@@ -1,6 +1,7 @@
 // Running real servers under the preload behind the test feeder (feeder.py), and curl.
 import {execFile} from 'node:child_process'
-import {mkdtempSync, rmSync} from 'node:fs'
+import {existsSync, mkdtempSync, rmSync} from 'node:fs'
+import {createServer, type AddressInfo} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -14,8 +15,10 @@ export const HERE = fileURLToPath(new URL('.', import.meta.url))
 export const NATIVE = fileURLToPath(new URL('../../native/', import.meta.url))
 export const PRELOAD = join(NATIVE, 'build/libdefer_accept_preload.so')
 
+/** Build the library once; the lock keeps test files that run in parallel from loading it half-written. */
 export async function buildPreload(): Promise<void> {
-  await run('make', ['-s', '-C', NATIVE, 'build/libdefer_accept_preload.so'], {timeout: 60_000})
+  const lock = join(tmpdir(), 'defer-accept-preload-build.lock')
+  await run('flock', [lock, 'make', '-s', '-C', NATIVE, 'build/libdefer_accept_preload.so'], {timeout: 60_000})
 }
 
 /** Compile one C file of this folder against native/include; returns the binary and a cleanup. */
@@ -39,7 +42,7 @@ export interface Fed {
   stop: () => Promise<void>
 }
 
-function alive(pid: number): boolean {
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0)
     return true
@@ -82,4 +85,34 @@ export async function curl(host: string, port: number, path = '/'): Promise<{bod
   const {stdout} = await run('curl', ['-sS', '-g', '--max-time', '5', '-w', '\n%{local_port}', url], {timeout: 10_000})
   const cut = stdout.lastIndexOf('\n')
   return {body: stdout.slice(0, cut), localPort: Number(stdout.slice(cut + 1))}
+}
+
+export const ENGINE = join(NATIVE, 'build/da-engine')
+
+export async function buildEngine(): Promise<void> {
+  const lock = join(tmpdir(), 'defer-accept-preload-build.lock')
+  await run('flock', [lock, 'make', '-s', '-C', NATIVE, 'build/da-engine', 'build/libdefer_accept_preload.so'], {
+    timeout: 120_000,
+  })
+}
+
+/** The real engine waiting for `register` on a control socket at dir/control. */
+export async function startEngine(dir: string): Promise<{running: Running; control: string}> {
+  const control = join(dir, 'control')
+  const running = start('python3', [join(HERE, 'engine.py'), ENGINE, control], {timeoutMs: 60_000})
+  const until = Date.now() + 10_000
+  while (!existsSync(control)) {
+    if (Date.now() > until || running.child.exitCode !== null) throw new Error(`no engine: ${running.stderr()}`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  return {running, control}
+}
+
+/** A port the OS just gave out and took back: bind mode needs the number before the server binds. */
+export async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const {port} = server.address() as AddressInfo
+  await new Promise((resolve) => server.close(resolve))
+  return port
 }
