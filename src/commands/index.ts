@@ -1,4 +1,5 @@
 // The command table (oclif's explicit strategy: no directory scan at start-up).
+import Demo from './demo.js'
 import Disable from './disable.js'
 import Enable from './enable.js'
 import Filters from './filters.js'
@@ -7,6 +8,7 @@ import Query from './query.js'
 import Wrap from './wrap.js'
 
 export const COMMANDS = {
+  demo: Demo,
   disable: Disable,
   enable: Enable,
   filters: Filters,
