@@ -107,6 +107,8 @@ struct da_engine {
 /* engine (loop.c) */
 int da__engine_init(struct da_engine *e, uint32_t max_parked, const char *plugin_dir);
 int da__engine_run(struct da_engine *e);
+/* Memory only: descriptors are closed by exit, and the listeners are the wrapper's. */
+void da__engine_free(struct da_engine *e);
 uint32_t da__now(const struct da_engine *e);
 int da__epoll(struct da_engine *e, int op, int fd, uint32_t events, uint64_t data);
 int da__sandbox(struct da_engine *e);

@@ -1,6 +1,7 @@
 /* The epoll loop: every descriptor the engine watches, dispatched by its tag. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
@@ -46,6 +47,17 @@ int da__engine_init(struct da_engine *e, uint32_t max_parked, const char *plugin
 		return -errno;
 	e->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	return e->spare_fd < 0 ? -errno : 0;
+}
+
+void da__engine_free(struct da_engine *e)
+{
+	for (uint32_t li = 0; li < e->listener_count; li++) {
+		da_chain_destroy(e->listeners[li].chain);
+		free(e->listeners[li].peek);
+		free(e->listeners[li].address);
+	}
+	free(e->listeners);
+	free(e->park.slots);
 }
 
 int da__engine_run(struct da_engine *e)

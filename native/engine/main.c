@@ -128,6 +128,7 @@ static int serve(const struct options *o)
 		return bad("--control is not a usable socket", strerror(-rc));
 	if ((rc = da__sandbox(&e)) == 0)
 		rc = da__engine_run(&e);
+	da__engine_free(&e);
 	if (rc < 0) {
 		fprintf(stderr, "da-engine: %s\n", strerror(-rc));
 		return EXIT_FATAL;
