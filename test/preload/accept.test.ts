@@ -1,8 +1,9 @@
 // accept4 and the listener calls on a hand-over descriptor, checked one by one from a C server
 // (handover_probe.c) fed by feeder.py.
+import {join} from 'node:path'
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
 
-import {buildPreload, compile, curl, feed, type Fed} from './helpers.js'
+import {buildPreload, compile, curl, feed, HERE, type Fed} from './helpers.js'
 
 describe('accept on a hand-over descriptor', () => {
   let probe: {binary: string; remove: () => void}
@@ -66,5 +67,21 @@ describe('accept on a hand-over descriptor', () => {
     expect((await fed.running.finished).code).toBe(0)
     // The first accept asked for O_NONBLOCK, the second for blocking again: one message each.
     expect(fed.lines().filter((l) => 'pref' in l)).toEqual([{pref: 'N'}, {pref: 'B'}])
+  })
+
+  it('is EMFILE when the descriptor cannot be installed, and leaves nothing half-open', async () => {
+    fed = await feed('4', ['python3', join(HERE, 'emfile_server.py')])
+    await fed.line((l) => 'waiting' in l)
+    // Differs from a real listener: the kernel drops the connection it could not install.
+    const lost = curl('127.0.0.1', fed.port).then(
+      () => 'answered',
+      () => 'lost',
+    )
+    // 0, 1, 2, the hand-over descriptor, and the one listing /proc/self/fd.
+    expect(await fed.line((l) => 'first' in l)).toEqual({first: 'EMFILE', open_after: 5})
+    expect(await lost).toBe('lost')
+    const {body, localPort} = await curl('127.0.0.1', fed.port)
+    expect(body).toBe('ok')
+    expect(await fed.line((l) => 'served' in l)).toEqual({served: ['127.0.0.1', localPort]})
   })
 })
