@@ -6,7 +6,7 @@ import {readEngineViews} from './engines.js'
 import {readProcNet} from './proc-net.js'
 import {scanHolders} from './processes.js'
 import {diagListeners} from './sock-diag.js'
-import {NO_PTRACE, readSocketOptions, type SocketOptions} from './socket-options.js'
+import {NO_PTRACE, SocketOptionReader, type SocketOptions} from './socket-options.js'
 import type {Holder, InspectResult, KernelListener, Listener} from './types.js'
 
 export interface InspectOptions {
@@ -27,11 +27,11 @@ function kernelListeners(hints: string[]): KernelListener[] {
 const UNREADABLE = 'its processes cannot be read'
 const PERMISSION = new Set([UNREADABLE, NO_PTRACE])
 
-function options(holders: Holder[] | null): SocketOptions {
+function options(reader: SocketOptionReader, holders: Holder[] | null): SocketOptions {
   if (holders === null) return {unknown: UNREADABLE}
   let result: SocketOptions = {unknown: 'no process in this PID namespace holds it'}
   for (const holder of holders) {
-    result = readSocketOptions(holder.pid, holder.fd)
+    result = reader.read(holder.pid, holder.fd)
     if (!('unknown' in result)) return result
   }
   return result
@@ -43,21 +43,26 @@ export async function inspect(filter: InspectOptions = {}): Promise<InspectResul
   const scan = scanHolders(new Set(kernel.map((listener) => listener.inode)))
   const uid = process.getuid?.() ?? 0
   const listeners: Listener[] = []
-  for (const socket of kernel) {
-    // Not found while some processes were unreadable: one of those holds it.
-    const processes = scan.holders.get(socket.inode) ?? (scan.unreadable.length > 0 ? null : [])
-    if (filter.pid !== undefined && !processes?.some((holder) => holder.pid === filter.pid)) continue
-    const read = options(processes)
-    listeners.push({
-      ...socket,
-      processes,
-      reusePort: 'unknown' in read ? null : read.reusePort,
-      deferral:
-        'unknown' in read
-          ? {state: 'unknown', seconds: null, reason: read.unknown}
-          : {state: read.deferSeconds > 0 ? 'kernel' : 'none', seconds: read.deferSeconds > 0 ? read.deferSeconds : null},
-      engine: null,
-    })
+  const reader = new SocketOptionReader()
+  try {
+    for (const socket of kernel) {
+      // Not found while some processes were unreadable: one of those holds it.
+      const processes = scan.holders.get(socket.inode) ?? (scan.unreadable.length > 0 ? null : [])
+      if (filter.pid !== undefined && !processes?.some((holder) => holder.pid === filter.pid)) continue
+      const read = options(reader, processes)
+      listeners.push({
+        ...socket,
+        processes,
+        reusePort: 'unknown' in read ? null : read.reusePort,
+        deferral:
+          'unknown' in read
+            ? {state: 'unknown', seconds: null, reason: read.unknown}
+            : {state: read.deferSeconds > 0 ? 'kernel' : 'none', seconds: read.deferSeconds > 0 ? read.deferSeconds : null},
+        engine: null,
+      })
+    }
+  } finally {
+    reader.close()
   }
   const engines = await readEngineViews(listeners, hints)
   for (const listener of listeners) {

@@ -15,31 +15,46 @@ export const NO_PTRACE = 'no ptrace rights over the holder'
 
 export type SocketOptions = {reusePort: boolean; deferSeconds: number} | {unknown: string}
 
-function duplicate(pid: number, fd: number): number {
-  const pidfd = syscall(SYS_PIDFD_OPEN, pid, 0, 0, 'pidfd_open')
-  try {
-    return syscall(SYS_PIDFD_GETFD, pidfd, fd, 0, 'pidfd_getfd')
-  } finally {
-    socketCalls.close(pidfd)
-  }
-}
-
 const int = (fd: number, level: number, name: number) => socketCalls.getsockopt(fd, level, name, 4).readInt32LE()
 
-/** SO_REUSEPORT and the effective TCP_DEFER_ACCEPT seconds (the kernel reads back its rounding). */
-export function readSocketOptions(pid: number, fd: number): SocketOptions {
-  let copy: number
-  try {
-    copy = duplicate(pid, fd)
-  } catch (error) {
-    if (isSysError(error, 'EPERM', 'EACCES')) return {unknown: NO_PTRACE}
-    if (isSysError(error, 'ENOSYS')) return {unknown: 'the kernel has no pidfd_getfd (Linux 5.6+)'}
-    if (isSysError(error, 'ESRCH', 'EBADF')) return {unknown: 'the holder exited or closed it'}
-    throw error
+function unknown(error: unknown): SocketOptions {
+  if (isSysError(error, 'EPERM', 'EACCES')) return {unknown: NO_PTRACE}
+  if (isSysError(error, 'ENOSYS')) return {unknown: 'the kernel has no pidfd_getfd (Linux 5.6+)'}
+  if (isSysError(error, 'ESRCH', 'EBADF')) return {unknown: 'the holder exited or closed it'}
+  throw error
+}
+
+/** Reads SO_REUSEPORT and the effective TCP_DEFER_ACCEPT seconds (the kernel reads back its
+ *  rounding) of sockets other processes hold; one pidfd per process, closed by close(). */
+export class SocketOptionReader {
+  private readonly pidfds = new Map<number, number | SocketOptions>()
+
+  read(pid: number, fd: number): SocketOptions {
+    let pidfd = this.pidfds.get(pid)
+    if (pidfd === undefined) {
+      try {
+        pidfd = syscall(SYS_PIDFD_OPEN, pid, 0, 0, 'pidfd_open')
+      } catch (error) {
+        pidfd = unknown(error)
+      }
+      this.pidfds.set(pid, pidfd)
+    }
+    if (typeof pidfd !== 'number') return pidfd
+    let copy: number
+    try {
+      copy = syscall(SYS_PIDFD_GETFD, pidfd, fd, 0, 'pidfd_getfd')
+    } catch (error) {
+      return unknown(error)
+    }
+    try {
+      return {reusePort: int(copy, LINUX.SOL_SOCKET, SO_REUSEPORT) !== 0, deferSeconds: Math.max(0, int(copy, LINUX.IPPROTO_TCP, LINUX.TCP_DEFER_ACCEPT))}
+    } finally {
+      socketCalls.close(copy)
+    }
   }
-  try {
-    return {reusePort: int(copy, LINUX.SOL_SOCKET, SO_REUSEPORT) !== 0, deferSeconds: Math.max(0, int(copy, LINUX.IPPROTO_TCP, LINUX.TCP_DEFER_ACCEPT))}
-  } finally {
-    socketCalls.close(copy)
+
+  close(): void {
+    for (const pidfd of this.pidfds.values()) if (typeof pidfd === 'number') socketCalls.close(pidfd)
+    this.pidfds.clear()
   }
 }

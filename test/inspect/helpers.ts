@@ -19,9 +19,9 @@ export async function holdListeners(args: string[] = []): Promise<Held> {
 }
 
 /** Runs `inspect --json` with args, under a command prefix such as setpriv when given. */
-export async function inspectJson(args: string[] = [], prefix: string[] = []): Promise<InspectResult> {
+export async function inspectJson(args: string[] = [], prefix: string[] = [], env?: NodeJS.ProcessEnv): Promise<InspectResult> {
   const [command, ...rest] = [...prefix, process.execPath]
-  const finished = await start(command, [...rest, CLI, 'inspect', '--json', ...args]).finished
+  const finished = await start(command, [...rest, CLI, 'inspect', '--json', ...args], {env}).finished
   if (finished.code !== 0) throw new Error(`inspect exited ${finished.code}: ${finished.stderr}`)
   return JSON.parse(finished.stdout) as InspectResult
 }

@@ -1,0 +1,90 @@
+// A server wrapped with httpready: inspect finds its engine by the control-socket convention,
+// shows the filter chain and timeout, and counters that move when a client connects; --watch
+// redraws with per-second rates. The wrapper, its engine and server are stopped by the
+// wrapper's pid.
+import {existsSync, mkdtempSync, rmSync} from 'node:fs'
+import {connect, type Socket} from 'node:net'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {setTimeout as sleep} from 'node:timers/promises'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import type {Listener} from '../../src/inspect/types.js'
+import {cli, FIXTURES, listeningPort, type Running} from '../helpers/cli.js'
+import {inspectJson, onPort} from './helpers.js'
+
+describe('inspect: a server wrapped with httpready', () => {
+  let runtime: string
+  let wrap: Running
+  let port: number
+  const started = new Set<number>()
+  const clients: Socket[] = []
+  const env = () => ({XDG_RUNTIME_DIR: runtime})
+  const look = async (): Promise<Listener> => {
+    const [listener] = onPort(await inspectJson(['--port', String(port)], [], env()), port)
+    listener.processes?.forEach((holder) => started.add(holder.pid))
+    return listener
+  }
+  const client = async (bytes: string) => {
+    const socket = connect(port, '127.0.0.1')
+    socket.on('error', () => {})
+    clients.push(socket)
+    await new Promise((resolve) => socket.once('connect', resolve))
+    socket.write(bytes)
+  }
+  /** Polls inspect until the engine's counters satisfy ready (they move asynchronously). */
+  const until = async (ready: (listener: Listener) => boolean) => {
+    let listener = await look()
+    for (let tries = 0; tries < 30 && !ready(listener); tries++) {
+      await sleep(200)
+      listener = await look()
+    }
+    return listener
+  }
+
+  beforeAll(async () => {
+    runtime = mkdtempSync(join(tmpdir(), 'inspect-engine-'))
+    wrap = cli(['wrap', '--listen', '127.0.0.1:0', '--filter', 'httpready', '--timeout', '20', '--', 'python3', FIXTURES + 'activated_server.py'], {env: env()})
+    port = await listeningPort(wrap)
+    await wrap.waitFor(/^ready$/m)
+  })
+  afterAll(async () => {
+    clients.forEach((socket) => socket.destroy())
+    await wrap?.stop('SIGTERM')
+    // The wrapper stops its engine and server; any that outlived it is stopped by its pid.
+    for (let tries = 0; tries < 50 && [...started].some((pid) => existsSync(`/proc/${pid}`)); tries++) await sleep(100)
+    for (const pid of [...started].filter((pid) => existsSync(`/proc/${pid}`))) process.kill(pid, 'SIGKILL')
+    rmSync(runtime, {recursive: true, force: true})
+  })
+
+  it('shows the chain, the timeout and the engine among the holders', async () => {
+    const listener = await look()
+    expect(listener.engine).toMatchObject({chain: 'httpready', timeoutMs: 20_000, onTimeout: 'drop', controlSocket: join(runtime, 'defer-accept', `${wrap.child.pid}.sock`)})
+    expect(listener.deferral.state).toBe('engine')
+    expect(listener.processes!.map((holder) => holder.pid)).toEqual(expect.arrayContaining([wrap.child.pid, listener.engine!.pid]))
+    expect(listener.processes!.find((holder) => holder.pid === listener.engine!.pid)!.command).toMatch(/da-engine/)
+  })
+
+  it('counts a parked client, then a ready one', async () => {
+    const before = (await look()).engine!.counters
+    await client('GET / HTTP/1.1\r\nHost: x\r\n')
+    const parked = await until((listener) => listener.engine!.counters.parked === before.parked + 1)
+    expect(parked.engine!.counters).toMatchObject({parked: before.parked + 1, accepted: before.accepted + 1, ready: before.ready})
+    clients[clients.length - 1].write('\r\n')
+    const ready = await until((listener) => listener.engine!.counters.ready === before.ready + 1)
+    expect(ready.engine!.counters).toMatchObject({parked: before.parked, ready: before.ready + 1})
+  })
+
+  it('--watch redraws with rates per second', async () => {
+    const watch = cli(['inspect', '--port', String(port), '--watch', '1'], {env: env()})
+    try {
+      await watch.waitFor(/every 1 s/)
+      for (let i = 0; i < 3; i++) await client('GET / HTTP/1.1\r\nHost: x\r\n\r\n')
+      const match = await watch.waitFor(/ready \d+ \((?!0\.0\/)(\d+\.\d)\/s\)/, 10_000)
+      expect(Number(match[1])).toBeGreaterThan(0)
+      expect(watch.stdout().match(/every 1 s/g)!.length).toBeGreaterThanOrEqual(2)
+    } finally {
+      await watch.stop()
+    }
+  })
+})
