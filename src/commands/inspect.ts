@@ -15,9 +15,10 @@ const withWatchDefault = (argv: string[]) =>
 
 export default class Inspect extends DeferAcceptCommand {
   static summary = 'List every TCP listening socket of the host with its deferral, queue and processes.'
-  static description = `Linux: every IPv4 and IPv6 listener (sock_diag), the processes holding it (/proc/PID/fd; a master and its workers share one socket), its accept queue and backlog, SO_REUSEPORT and the effective TCP_DEFER_ACCEPT seconds read from the holder's own socket (pidfd_getfd, Linux 5.6+), and, for sockets served by defer-accept's engine, the filter chain, timeout and live counters. What needs ptrace rights over a holder (another user's processes) shows as unknown, with a note saying how to see it; the listing never fails for one process.
-FreeBSD, NetBSD, illumos: not yet; use "defer-accept query" on sockets the tool owns or inherited (SO_ACCEPTFILTER, FIL_LIST).
---json prints a stable schema (src/inspect/schema.json, schemaVersion 1).`
+  static description = `Linux: every IPv4 and IPv6 listener from the kernel's socket table (sock_diag, or /proc/net/tcp without the backlog), the processes holding it (/proc/PID/fd: a master and its workers share one socket), its accept queue and backlog, SO_REUSEPORT and the effective TCP_DEFER_ACCEPT seconds read from the holder's own socket (pidfd_getfd, Linux 5.6+; 5 s requested reads back as 7 s, the kernel's rounding), and, for sockets served by defer-accept's engine, the filter chain, timeout and live counters read from the engine's control socket ($XDG_RUNTIME_DIR/defer-accept/PID.sock, else /run/defer-accept/ for root or /tmp/defer-accept-UID/; PID is the wrapper's).
+Reading another user's processes needs ptrace rights over them: without them the socket is still listed and its processes, SO_REUSEPORT and deferral show as unknown, with one note saying to run as root or as the server's user. One process never fails the listing.
+FreeBSD, NetBSD, illumos: not yet; "defer-accept query" reads the filter of sockets the tool owns or inherited (SO_ACCEPTFILTER, FIL_LIST).
+--json: {schemaVersion: 1, os, hints[], listeners[]}, each listener {inode, family, address, port, uid, acceptQueue, backlog, processes[{pid, fd, comm, command}] or null, reusePort, deferral {state: none|kernel|engine|unknown, seconds, reason}, engine {pid, controlSocket, chain, timeoutMs, onTimeout, counters, parkMs, serverClosed} or null}. The JSON Schema is src/inspect/schema.json; a field is removed or changes meaning only with a new schemaVersion.`
   static examples = [
     '<%= config.bin %> inspect',
     '<%= config.bin %> inspect --port 8080 --json',
