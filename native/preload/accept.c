@@ -21,7 +21,7 @@
  */
 static int wait_for_engine(int fd)
 {
-	int flags = REAL(fcntl)(fd, F_GETFL);
+	int flags = DA_REAL(fcntl)(fd, F_GETFL);
 
 	if (flags < 0)
 		return -1;
@@ -42,7 +42,7 @@ static int wait_for_engine(int fd)
  */
 static int settle_mode(int fd, struct da__listener *l, int sock, int want)
 {
-	int flags = REAL(fcntl)(sock, F_GETFL);
+	int flags = DA_REAL(fcntl)(sock, F_GETFL);
 
 	if (flags < 0)
 		return -1;
@@ -50,7 +50,7 @@ static int settle_mode(int fd, struct da__listener *l, int sock, int want)
 		__atomic_store_n(&l->mode, want, __ATOMIC_RELAXED);
 		return 0;
 	}
-	if (REAL(fcntl)(sock, F_SETFL, (flags & ~O_NONBLOCK) | want) < 0)
+	if (DA_REAL(fcntl)(sock, F_SETFL, (flags & ~O_NONBLOCK) | want) < 0)
 		return -1;
 	if (__atomic_exchange_n(&l->asked, want, __ATOMIC_RELAXED) != want &&
 	    send(fd, want ? "N" : "B", 1, MSG_DONTWAIT | MSG_NOSIGNAL) != 1)
@@ -113,13 +113,14 @@ static int handover_accept(int fd, struct da__listener *l, struct sockaddr *addr
 			errno = EMFILE;
 			return -1;
 		}
+		/* Zero bytes: the engine is gone. Bytes without a descriptor: not the contract's, skipped. */
 		if (n == 0 && wait_for_engine(fd) < 0)
 			return -1;
 	}
 	if (want != __atomic_load_n(&l->mode, __ATOMIC_RELAXED) && settle_mode(fd, l, sock, want) < 0) {
 		int failed = errno;
 
-		REAL(close)(sock);
+		DA_REAL(close)(sock);
 		errno = failed;
 		return -1;
 	}
@@ -128,7 +129,7 @@ static int handover_accept(int fd, struct da__listener *l, struct sockaddr *addr
 	    (peer.ss_family != AF_INET && peer.ss_family != AF_INET6)) {
 		/* Not the contract's payload: ask the kernel instead of trusting it. */
 		peerlen = sizeof peer;
-		if (REAL(getpeername)(sock, (struct sockaddr *)&peer, &peerlen) < 0)
+		if (DA_REAL(getpeername)(sock, (struct sockaddr *)&peer, &peerlen) < 0)
 			peerlen = 0;
 	}
 	if (addr)
@@ -142,7 +143,7 @@ DA_EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *addrlen, int fla
 	struct da__listener *l = da__lookup(fd);
 
 	if (!l)
-		return REAL(accept4)(fd, addr, addrlen, flags);
+		return DA_REAL(accept4)(fd, addr, addrlen, flags);
 	return handover_accept(fd, l, addr, addrlen, flags);
 }
 
@@ -151,6 +152,6 @@ DA_EXPORT int accept(int fd, struct sockaddr *addr, socklen_t *addrlen)
 	struct da__listener *l = da__lookup(fd);
 
 	if (!l)
-		return REAL(accept)(fd, addr, addrlen);
+		return DA_REAL(accept)(fd, addr, addrlen);
 	return handover_accept(fd, l, addr, addrlen, 0);
 }

@@ -90,7 +90,7 @@ extern struct da__real da__real;
  * wrappers then resolve the real functions themselves (dlsym is idempotent).
  */
 void da__resolve(void);
-#define REAL(name) (__builtin_expect(da__real.name != NULL, 1) ? 0 : (da__resolve(), 0), da__real.name)
+#define DA_REAL(name) (__builtin_expect(da__real.name != NULL, 1) ? 0 : (da__resolve(), 0), da__real.name)
 
 /* Bind mode: what DEFER_ACCEPT_PORTS says for this port, or NULL. */
 const char *da__chain_for_port(unsigned port);

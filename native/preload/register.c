@@ -75,8 +75,8 @@ static int engine_register(int listener, const char *chain, char *why, size_t wh
 	control = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (control < 0)
 		return say(why, why_size, -errno, "cannot create a control socket");
-	REAL(setsockopt)(control, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-	REAL(setsockopt)(control, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+	DA_REAL(setsockopt)(control, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+	DA_REAL(setsockopt)(control, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
 	if (connect(control, (struct sockaddr *)&sun, sizeof sun) < 0) {
 		r = say(why, why_size, -errno, "cannot reach the engine at DEFER_ACCEPT_CONTROL");
 		goto out;
@@ -101,7 +101,7 @@ static int engine_register(int listener, const char *chain, char *why, size_t wh
 		goto out;
 	}
 	if (handover >= 0)
-		REAL(close)(handover);
+		DA_REAL(close)(handover);
 	r = -ENOENT;
 	if (strncmp(reply, "error ", 6) == 0)
 		snprintf(why, why_size, "the engine refused \"%s\": %s", chain, reply + 6);
@@ -110,7 +110,7 @@ static int engine_register(int listener, const char *chain, char *why, size_t wh
 	else
 		snprintf(why, why_size, "the engine answered \"%s\" to register", reply);
 out:
-	REAL(close)(control);
+	DA_REAL(close)(control);
 	return r;
 }
 
@@ -135,12 +135,12 @@ int da__divert(int fd, const char *chain, char *why, size_t why_size)
 	if (fd >= DA_FD_LIMIT || strlen(chain) >= sizeof l.chain)
 		return say(why, why_size, -ENOSPC, "descriptor number or chain too large for the preload");
 	l.addrlen = sizeof l.addr;
-	if (REAL(getsockname)(fd, (struct sockaddr *)&l.addr, &l.addrlen) < 0)
+	if (DA_REAL(getsockname)(fd, (struct sockaddr *)&l.addr, &l.addrlen) < 0)
 		return say(why, why_size, -errno, "getsockname");
 	strcpy(l.chain, chain);
-	status = REAL(fcntl)(fd, F_GETFL);
-	fdflags = REAL(fcntl)(fd, F_GETFD);
-	l.keep = REAL(fcntl)(fd, F_DUPFD_CLOEXEC, keep_base());
+	status = DA_REAL(fcntl)(fd, F_GETFL);
+	fdflags = DA_REAL(fcntl)(fd, F_GETFD);
+	l.keep = DA_REAL(fcntl)(fd, F_DUPFD_CLOEXEC, keep_base());
 	if (status < 0 || fdflags < 0 || l.keep < 0) {
 		r = say(why, why_size, -errno, "cannot keep a copy of the listener");
 		goto fail;
@@ -152,23 +152,23 @@ int da__divert(int fd, const char *chain, char *why, size_t why_size)
 	}
 	/* Ours before the swap: a hand-over descriptor is never left in the table as not ours. */
 	r = da__adopt(fd, &l);
-	if (r == 0 && REAL(dup3)(handover, fd, fdflags & FD_CLOEXEC ? O_CLOEXEC : 0) < 0) {
+	if (r == 0 && DA_REAL(dup3)(handover, fd, fdflags & FD_CLOEXEC ? O_CLOEXEC : 0) < 0) {
 		r = -errno;
 		da__forget(fd, 0);
 	}
-	REAL(close)(handover);
+	DA_REAL(close)(handover);
 	if (r < 0) {
 		say(why, why_size, r, "cannot put the hand-over descriptor in place");
 		goto fail;
 	}
 	/* The pair's end is a new open file: give it the server's O_NONBLOCK. */
 	if (status & O_NONBLOCK)
-		REAL(fcntl)(fd, F_SETFL, O_NONBLOCK);
+		DA_REAL(fcntl)(fd, F_SETFL, O_NONBLOCK);
 	da__publish();
 	return 0;
 fail:
 	if (l.keep >= 0)
-		REAL(close)(l.keep);
+		DA_REAL(close)(l.keep);
 	return r;
 }
 
@@ -185,16 +185,16 @@ int da__restore(int fd)
 
 	if (!l || l->keep < 0)
 		return -EINVAL;
-	status = REAL(fcntl)(fd, F_GETFL);
-	fdflags = REAL(fcntl)(fd, F_GETFD);
+	status = DA_REAL(fcntl)(fd, F_GETFL);
+	fdflags = DA_REAL(fcntl)(fd, F_GETFD);
 	if (status < 0 || fdflags < 0 ||
-	    REAL(dup3)(l->keep, fd, fdflags & FD_CLOEXEC ? O_CLOEXEC : 0) < 0)
+	    DA_REAL(dup3)(l->keep, fd, fdflags & FD_CLOEXEC ? O_CLOEXEC : 0) < 0)
 		return -errno;
 	mode = status & O_NONBLOCK;
 	da__forget(fd, 1);
-	status = REAL(fcntl)(fd, F_GETFL);
+	status = DA_REAL(fcntl)(fd, F_GETFL);
 	if (status >= 0 && (status & O_NONBLOCK) != mode)
-		REAL(fcntl)(fd, F_SETFL, (status & ~O_NONBLOCK) | mode);
+		DA_REAL(fcntl)(fd, F_SETFL, (status & ~O_NONBLOCK) | mode);
 	return 0;
 }
 
@@ -202,7 +202,7 @@ static int socket_int(int fd, int name, int *value)
 {
 	socklen_t len = sizeof *value;
 
-	return REAL(getsockopt)(fd, SOL_SOCKET, name, value, &len) < 0 ? -errno : 0;
+	return DA_REAL(getsockopt)(fd, SOL_SOCKET, name, value, &len) < 0 ? -errno : 0;
 }
 
 /*

@@ -54,7 +54,7 @@ static void divert_if_configured(int fd)
 	int protocol = 0;
 	socklen_t plen = sizeof protocol;
 
-	if (!da__control_path() || REAL(getsockname)(fd, (struct sockaddr *)&addr, &len) < 0)
+	if (!da__control_path() || DA_REAL(getsockname)(fd, (struct sockaddr *)&addr, &len) < 0)
 		return;
 	if (addr.ss_family == AF_INET)
 		port = ntohs(((struct sockaddr_in *)&addr)->sin_port);
@@ -63,7 +63,7 @@ static void divert_if_configured(int fd)
 	else
 		return;
 	chain = da__chain_for_port(port);
-	if (!chain || REAL(getsockopt)(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &plen) < 0 ||
+	if (!chain || DA_REAL(getsockopt)(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &plen) < 0 ||
 	    protocol != IPPROTO_TCP)
 		return;
 	if (da__divert(fd, chain, why, sizeof why) < 0)
@@ -77,7 +77,7 @@ DA_EXPORT int listen(int fd, int backlog)
 	/* Differs from libc: the engine's real listener already listens, with its own backlog. */
 	if (da__lookup(fd))
 		return 0;
-	r = REAL(listen)(fd, backlog);
+	r = DA_REAL(listen)(fd, backlog);
 	if (r == 0) {
 		divert_if_configured(fd);
 		errno = saved;
@@ -89,14 +89,14 @@ DA_EXPORT int close(int fd)
 {
 	if (da__lookup(fd))
 		da__forget(fd, 1);
-	return REAL(close)(fd);
+	return DA_REAL(close)(fd);
 }
 
 DA_EXPORT int close_range(unsigned first, unsigned last, int flags)
 {
 	int r;
 
-	if (!REAL(close_range))
+	if (!DA_REAL(close_range))
 		return fail(-ENOSYS);
 	r = da__real.close_range(first, last, flags);
 	if (r == 0 && !(flags & CLOSE_RANGE_CLOEXEC))
@@ -106,7 +106,7 @@ DA_EXPORT int close_range(unsigned first, unsigned last, int flags)
 
 DA_EXPORT int dup(int fd)
 {
-	int r = REAL(dup)(fd);
+	int r = DA_REAL(dup)(fd);
 
 	copied(fd, r);
 	return r;
@@ -114,7 +114,7 @@ DA_EXPORT int dup(int fd)
 
 DA_EXPORT int dup2(int fd, int to)
 {
-	int r = REAL(dup2)(fd, to);
+	int r = DA_REAL(dup2)(fd, to);
 
 	copied(fd, r);
 	return r;
@@ -122,7 +122,7 @@ DA_EXPORT int dup2(int fd, int to)
 
 DA_EXPORT int dup3(int fd, int to, int flags)
 {
-	int r = REAL(dup3)(fd, to, flags);
+	int r = DA_REAL(dup3)(fd, to, flags);
 
 	copied(fd, r);
 	return r;
@@ -146,7 +146,7 @@ DA_EXPORT int fcntl(int fd, int cmd, ...)
 	va_start(ap, cmd);
 	arg = va_arg(ap, void *);
 	va_end(ap);
-	return fcntl_with(REAL(fcntl), fd, cmd, arg);
+	return fcntl_with(DA_REAL(fcntl), fd, cmd, arg);
 }
 
 DA_EXPORT int fcntl64(int fd, int cmd, ...)
@@ -157,7 +157,7 @@ DA_EXPORT int fcntl64(int fd, int cmd, ...)
 	va_start(ap, cmd);
 	arg = va_arg(ap, void *);
 	va_end(ap);
-	return fcntl_with(REAL(fcntl64), fd, cmd, arg);
+	return fcntl_with(DA_REAL(fcntl64), fd, cmd, arg);
 }
 
 DA_EXPORT int getsockname(int fd, struct sockaddr *addr, socklen_t *len)
@@ -165,7 +165,7 @@ DA_EXPORT int getsockname(int fd, struct sockaddr *addr, socklen_t *len)
 	struct da__listener *l = da__lookup(fd);
 
 	if (!l)
-		return REAL(getsockname)(fd, addr, len);
+		return DA_REAL(getsockname)(fd, addr, len);
 	if ((int)*len < 0)
 		return fail(-EINVAL);
 	da__copy_out(addr, len, &l->addr, l->addrlen);
@@ -175,7 +175,7 @@ DA_EXPORT int getsockname(int fd, struct sockaddr *addr, socklen_t *len)
 DA_EXPORT int getpeername(int fd, struct sockaddr *addr, socklen_t *len)
 {
 	if (!da__lookup(fd))
-		return REAL(getpeername)(fd, addr, len);
+		return DA_REAL(getpeername)(fd, addr, len);
 	/* The pair is connected, the listener it stands for is not. */
 	return fail(-ENOTCONN);
 }
@@ -194,7 +194,7 @@ DA_EXPORT int getsockopt(int fd, int level, int name, void *value, socklen_t *le
 		return fail(da__acceptfilter_get(fd, value, len));
 	l = da__lookup(fd);
 	if (!l)
-		return REAL(getsockopt)(fd, level, name, value, len);
+		return DA_REAL(getsockopt)(fd, level, name, value, len);
 	if (level == SOL_SOCKET && name == SO_TYPE)
 		v = SOCK_STREAM;
 	else if (level == SOL_SOCKET && name == SO_DOMAIN)
@@ -206,7 +206,7 @@ DA_EXPORT int getsockopt(int fd, int level, int name, void *value, socklen_t *le
 	else if (level == IPPROTO_TCP && name == TCP_DEFER_ACCEPT)
 		v = __atomic_load_n(&l->defer_accept, __ATOMIC_RELAXED);
 	else
-		return REAL(getsockopt)(fd, level, name, value, len);
+		return DA_REAL(getsockopt)(fd, level, name, value, len);
 	if ((int)*len < 0)
 		return fail(-EINVAL);
 	da__copy_out(value, len, &v, sizeof v);
@@ -240,7 +240,7 @@ DA_EXPORT int setsockopt(int fd, int level, int name, const void *value, socklen
 		return fail(da__acceptfilter_set(fd, value, len));
 	l = da__lookup(fd);
 	if (!l || is_receive_timeout(level, name))
-		return REAL(setsockopt)(fd, level, name, value, len);
+		return DA_REAL(setsockopt)(fd, level, name, value, len);
 	if (level == IPPROTO_TCP && name == TCP_DEFER_ACCEPT && value && len >= sizeof v) {
 		memcpy(&v, value, sizeof v);
 		__atomic_store_n(&l->defer_accept, v, __ATOMIC_RELAXED);

@@ -84,7 +84,7 @@ static void forget_locked(int fd, int close_keep)
 	__atomic_store_n(&da__table.slot[fd], 0, __ATOMIC_RELEASE);
 	used &= ~(1ULL << i);
 	if (close_keep && da__table.listeners[i].keep >= 0)
-		REAL(close)(da__table.listeners[i].keep);
+		DA_REAL(close)(da__table.listeners[i].keep);
 }
 
 void da__forget(int fd, int close_keep)
