@@ -20,9 +20,16 @@ export default class Filters extends DeferAcceptCommand {
           {key: 'name', header: 'FILTER'},
           {key: 'where', header: 'WHERE'},
           {key: 'kernelName', header: 'KERNEL NAME'},
-          {key: 'why', header: 'WHY'},
+          {key: 'what', header: 'WHAT'},
+          {key: 'usage', header: 'ARGUMENTS'},
         ],
-        result.filters.map((filter) => ({...filter, where: WHERE_COLOUR[filter.where](filter.where), kernelName: filter.kernelName ?? '-'})),
+        result.filters.map((filter) => ({
+          name: filter.name,
+          where: WHERE_COLOUR[filter.where](filter.where),
+          kernelName: filter.kernelName ?? '-',
+          usage: filter.usage ?? '-',
+          what: filter.where === 'unavailable' ? filter.why : (filter.summary ?? filter.why),
+        })),
       ),
     )
     return result

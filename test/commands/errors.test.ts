@@ -1,9 +1,11 @@
 // Every bad input: one line saying what was wrong, a suggestion saying how to fix it, its own
 // exit status (src/errors.ts), and nothing left behind (no socket open, no server started).
+import {execFileSync} from 'node:child_process'
 import {closeSync, mkdtempSync, openSync, writeFileSync} from 'node:fs'
 import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
 import {describe, expect, it} from 'vitest'
 
 import {EXIT} from '../../src/errors.js'
@@ -11,6 +13,7 @@ import {socketCalls} from '../../src/platform/libc.js'
 import {CLI, FIXTURES, runCli, start} from '../helpers/cli.js'
 
 const SERVER = ['--', 'python3', FIXTURES + 'activated_server.py']
+const PLUGINS = fileURLToPath(new URL('../../native/build/plugins/', import.meta.url))
 
 function freePortHeld(): Promise<{port: number; close: () => Promise<void>}> {
   return new Promise((resolve) => {
@@ -103,4 +106,29 @@ describe('bad input', () => {
 
   it('13. a bad filter argument lists the valid forms', () =>
     expectError(['wrap', '--listen', '127.0.0.1:0', '--filter', 'httpready:bogus=1', ...SERVER], EXIT.BAD_FILTER_ARGUMENT, /bogus/, /filters/))
+
+  it('14. a statically linked server, which the preload cannot enter, is refused before it starts', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'da-'))
+    writeFileSync(join(dir, 'server.c'), 'int main(void) { return 0; }\n')
+    execFileSync('cc', ['-static', '-o', join(dir, 'server'), join(dir, 'server.c')])
+    return expectError(['wrap', '--listen', '127.0.0.1:0', '--filter', 'httpready', '--', join(dir, 'server')], EXIT.PRELOAD_IMPOSSIBLE, /statically linked/, /--filter dataready/)
+  })
+
+  it.each([
+    ['missing', '/nonexistent/filter.so', /filter\.so/],
+    ['not a shared object', CLI, /shared object|ELF|invalid/i],
+    ['of another ABI version', PLUGINS + 'old-abi.so', /ABI|version/],
+    ['without an entry point', PLUGINS + 'no-entry.so', /da_filter_entry/],
+  ])('15. a plugin that is %s', (_, path, message) =>
+    expectError(['wrap', '--listen', '127.0.0.1:0', '--filter', path as string, ...SERVER], EXIT.BAD_PLUGIN, message as RegExp, /filters/),
+  )
+
+  it('16. a plugin that loads serves (the control case for 15)', async () => {
+    const r = start(process.execPath, [CLI, 'wrap', '--listen', '127.0.0.1:0', '--filter', PLUGINS + 'example.so', ...SERVER])
+    try {
+      await r.waitFor(/example\.so in the engine/)
+    } finally {
+      await r.stop()
+    }
+  })
 })
