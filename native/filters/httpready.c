@@ -1,6 +1,9 @@
 /*
  * httpready: hand the connection over once a whole HTTP/1.x request head has arrived
  * (optionally with its body). Framing only: whether the request makes sense is the server's call.
+ * The end of the head is found wherever it is, not only in the last bytes (FreeBSD's accf_http),
+ * so pipelined requests and a body in the same segment are READY. A head that has not ended
+ * within max-head bytes is PASS, so the server can answer 431, or DROP with oversize=drop.
  */
 #include "args.h"
 #include "filter.h"
@@ -201,17 +204,25 @@ static bool next_line(struct state *s, const uint8_t *b, size_t limit, size_t *n
 	return true;
 }
 
-/* What comes after the head, by RFC 9112 6.3: its framing, or nothing to wait for. */
+/*
+ * After the head, the body framing of RFC 9112 6.3 decides what to wait for (with body=N):
+ *   no Content-Length, no Transfer-Encoding: no body, READY now;
+ *   Content-Length <= N: wait for it; larger: READY now, the server reads the body itself;
+ *   Transfer-Encoding ending in chunked: wait for the last chunk and trailers within N bytes.
+ * Smuggling shapes are READY at the end of the head, for the server to reject (RFC 9112 6.3):
+ * Content-Length with Transfer-Encoding, differing or non-numeric Content-Length values, and a
+ * last coding that is not chunked (the server answers 400 or reads until close).
+ */
 static enum da_verdict head_done(const struct config *c, struct state *s, size_t *consumed)
 {
 	s->head_end = s->pos;
 	s->line = s->pos;
 	if (!c->body || (s->flags & BAD_FRAMING) || (s->flags & HAS_LENGTH && s->flags & HAS_CODING))
-		return ready(s->head_end, consumed); /* the server must reject it, or read the body itself */
+		return ready(s->head_end, consumed);
 	if (s->flags & CHUNKED)
 		s->stage = CHUNK_SIZE;
 	else if (s->flags & HAS_CODING || !(s->flags & HAS_LENGTH) || s->length > c->body_max)
-		return ready(s->head_end, consumed); /* no body, read-until-close, or larger than body=N */
+		return ready(s->head_end, consumed);
 	else
 		s->stage = BODY;
 	return DA_MORE;
