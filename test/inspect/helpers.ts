@@ -11,9 +11,10 @@ export interface Held {
   ports: number[]
 }
 
-/** Starts python3 listener.py with args and waits for the ports it prints. */
-export async function holdListeners(args: string[] = []): Promise<Held> {
-  const server = start('python3', [LISTENER, ...args])
+/** Starts python3 listener.py with args (under a prefix such as setpriv) and waits for its ports. */
+export async function holdListeners(args: string[] = [], prefix: string[] = []): Promise<Held> {
+  const [command, ...rest] = [...prefix, 'python3']
+  const server = start(command, [...rest, LISTENER, ...args])
   const match = await server.waitFor(/^\[[\d, ]+\]$/m)
   return {server, ports: JSON.parse(match[0]) as number[]}
 }
