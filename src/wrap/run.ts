@@ -4,8 +4,8 @@
 // as it runs, so the engine can be restarted without the port ever closing.
 import {once} from 'node:events'
 
-import {exitStatus, forwardSignals, launch, resolveCommand} from '../activation/launch.js'
-import {preloadPath, startEngine, type EngineListener} from '../engine/index.js'
+import {exitStatus, FORWARDED_SIGNALS, forwardSignals, launch, resolveCommand} from '../activation/launch.js'
+import {preloadPath, readStats, startEngine, type Engine, type EngineListener} from '../engine/index.js'
 import {DeferAcceptError} from '../errors.js'
 import {socketCalls} from '../platform/libc.js'
 import type {KernelFilterState, PlatformAdapter} from '../platform/types.js'
@@ -98,12 +98,28 @@ export async function run(adapter: PlatformAdapter, options: RunOptions): Promis
     const stopForwarding = forwardSignals(server)
     const [code, signal] = (await once(server, 'exit')) as [number | null, NodeJS.Signals | null]
     stopForwarding()
-    // A daemonizing server (nginx `daemon on`) exits while its workers still hold the hand-over
-    // sockets: the engine serves them until the last one closes, and we wait for it.
-    await engine?.finished()
+    if (engine) await drain(engine, control!.path)
     control?.remove()
     return exitStatus(code, signal)
   } finally {
     for (const fd of [...opened, ...serverEnds]) socketCalls.close(fd)
   }
+}
+
+/**
+ * After the server exited. A daemonizing server (nginx `daemon on`) exits while its workers still
+ * hold the hand-over sockets: the engine serves them until the last one closes (it then exits by
+ * itself), and we wait for it. When no process holds one any more, or no server ever registered
+ * (bind mode), the engine is stopped now; a signal to us while we wait stops it too.
+ */
+async function drain(engine: Engine, controlPath: string): Promise<void> {
+  const stats = await readStats(controlPath).catch(() => undefined)
+  if (!stats?.listeners.some((listener) => !listener.server_closed)) {
+    await engine.stop()
+    return
+  }
+  const stop = () => void engine.stop()
+  for (const signal of FORWARDED_SIGNALS) process.once(signal, stop)
+  await engine.finished()
+  for (const signal of FORWARDED_SIGNALS) process.off(signal, stop)
 }

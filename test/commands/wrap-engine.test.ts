@@ -2,7 +2,7 @@
 // behind it, real clients that are idle, slow, pipelined or posting, and the engine killed.
 import {execFileSync} from 'node:child_process'
 import {createHash, randomBytes} from 'node:crypto'
-import {connect, type Socket} from 'node:net'
+import {connect, createServer, type Socket} from 'node:net'
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {cli, FIXTURES, listeningPort, type Running} from '../helpers/cli.js'
@@ -136,4 +136,30 @@ describe('wrap with httpready in the engine', () => {
     const again = Number(execFileSync('pgrep', ['-P', String(r.child.pid), '-f', 'da-engine']).toString().trim())
     expect(again).not.toBe(engine)
   })
+
+  it('8. bind mode: a server that binds its own port is filtered, and nothing is left running after it', async () => {
+    const port = await freePort()
+    const r = cli(['wrap', '--filter', `${port}=httpready`, '--', 'python3', '-u', '-m', 'http.server', String(port), '--bind', '127.0.0.1'])
+    running.push(r)
+    await r.waitFor(/Serving HTTP/)
+    const engine = Number(execFileSync('pgrep', ['-P', String(r.child.pid), '-f', 'da-engine']).toString().trim())
+    ;(await open(port)).write('GET /half-sent HTTP/1.1\r\n')
+    expect((await get(port, '/?whole')).status).toBe(200)
+    await sleep(300)
+    expect(r.stderr()).toMatch(/GET \/\?whole/)
+    expect(r.stderr()).not.toMatch(/half-sent/)
+    const server = Number(execFileSync('pgrep', ['-P', String(r.child.pid), '-f', 'http.server']).toString().trim())
+    process.kill(server, 'SIGTERM')
+    expect((await r.finished).code).toBe(128 + 15)
+    expect(() => process.kill(engine, 0)).toThrow() // the engine is gone too
+  })
 })
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const {port} = server.address() as {port: number}
+      server.close(() => resolve(port))
+    })
+  })
+}
