@@ -1,0 +1,188 @@
+# Shared by every scenario: paths, installing what is missing, free ports, starting the servers
+# under test in each variant, CPU accounting from /proc, and stopping every process by pid.
+set -euo pipefail
+
+BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(dirname "$BENCH")
+RESULTS=$BENCH/results
+WORK=$(mktemp -d /tmp/defer-accept-bench.XXXXXX)
+CLI=(node "$ROOT/bin/run.js")
+ROOTS=()     # pids this run started; each is stopped with all its descendants
+PARK_S=30    # one request-head timeout for every variant: engine, HAProxy, nginx
+ulimit -n "$(ulimit -Hn)"  # 10,000 connections and more need descriptors
+
+log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
+
+# need COMMAND:PACKAGE ... installs the Debian packages of the commands that are missing.
+need() {
+  local missing=() pair
+  for pair in "$@"; do command -v "${pair%%:*}" >/dev/null || missing+=("${pair#*:}"); done
+  if ((${#missing[@]})); then
+    log "installing ${missing[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >&2
+  fi
+}
+
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# wait_listen PORT: until something listens on 127.0.0.1:PORT (at most 10 s).
+wait_listen() {
+  local i
+  for i in $(seq 100); do
+    ss -Hltn "sport = :$1" | grep -q . && return 0
+    sleep 0.1
+  done
+  log "nothing listens on port $1"; return 1
+}
+
+# descendants PID...: the pids and all their descendants.
+descendants() {
+  local table pids=("$@") frontier=("$@") next p
+  table=$(ps -eo pid=,ppid=)
+  while ((${#frontier[@]})); do
+    next=()
+    for p in "${frontier[@]}"; do next+=($(awk -v p="$p" '$2 == p {print $1}' <<<"$table")); done
+    pids+=("${next[@]}"); frontier=("${next[@]}")
+  done
+  echo "${pids[@]}"
+}
+
+# cpu_ticks PID...: utime + stime of the pids and their descendants, in clock ticks.
+cpu_ticks() {
+  local total=0 p f
+  for p in $(descendants "$@"); do
+    f=$(cat "/proc/$p/stat" 2>/dev/null) || continue
+    f=${f##*) }   # the command name may hold spaces: fields after it, from field 3
+    set -- $f
+    total=$((total + ${12} + ${13}))
+  done
+  echo "$total"
+}
+TICKS=$(getconf CLK_TCK)
+
+# spawn NAME COMMAND...: start in the background, output to $WORK/NAME.log, remember the pid.
+spawn() {
+  local name=$1; shift
+  "$@" >"$WORK/$name.log" 2>&1 &
+  ROOTS+=($!)
+  disown $!  # stop_all reaps it; no job notices in the output
+  SPAWNED=$!
+}
+
+# stop_all: SIGTERM every started process and its descendants, SIGKILL what is left after 3 s.
+stop_all() {
+  ((${#ROOTS[@]})) || return 0
+  local pids i
+  pids=$(descendants "${ROOTS[@]}")
+  kill -TERM $pids 2>/dev/null || true
+  for i in $(seq 30); do
+    kill -0 $pids 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL $pids 2>/dev/null || true
+  ROOTS=()
+}
+trap 'stop_all; rm -rf "$WORK"' EXIT
+trap 'exit 130' INT TERM
+
+# wrapped_port NAME: the port a `defer-accept wrap --listen 127.0.0.1:0` reports in its log.
+wrapped_port() {
+  local i port
+  for i in $(seq 100); do
+    port=$(grep -o 'listening on 127.0.0.1:[0-9]*' "$WORK/$1.log" 2>/dev/null | head -1 | cut -d: -f2) || true
+    [[ -n $port ]] && { echo "$port"; return 0; }
+    sleep 0.1
+  done
+  log "no port from $1: $(cat "$WORK/$1.log")"; return 1
+}
+
+nginx_conf() { # nginx_conf NAME LISTEN_DIRECTIVE LOCATION_BODY
+  mkdir -p "$WORK/$1"
+  cat >"$WORK/$1/nginx.conf" <<CONF
+worker_processes 1;
+error_log $WORK/$1/error.log;
+pid $WORK/$1/nginx.pid;
+worker_rlimit_nofile 65536;
+events { worker_connections 20000; }
+http {
+  access_log off;
+  client_header_timeout ${PARK_S}s;
+  client_body_temp_path $WORK/$1; proxy_temp_path $WORK/$1; fastcgi_temp_path $WORK/$1;
+  uwsgi_temp_path $WORK/$1; scgi_temp_path $WORK/$1;
+  server { $2 location / { $3 } }
+}
+CONF
+  echo "$WORK/$1/nginx.conf"
+}
+
+haproxy_conf() { # haproxy_conf PORT BACKEND_PORT
+  cat >"$WORK/haproxy.cfg" <<CONF
+global
+  maxconn 9000  # 2 descriptors per proxied connection within the hard limit of 20,000
+defaults
+  mode http
+  option http-buffer-request
+  timeout http-request ${PARK_S}s
+  timeout connect 5s
+  timeout client 30s
+  timeout server 30s
+frontend front
+  bind 127.0.0.1:$1
+  default_backend back
+backend back
+  server s1 127.0.0.1:$2 maxconn 1000
+CONF
+  echo "$WORK/haproxy.cfg"
+}
+
+GUNICORN=(gunicorn -k sync -w 4 --chdir "$BENCH" --log-level warning app:app)
+
+# start_backend BACKEND PORT: the bare server on 127.0.0.1:PORT (binding it itself).
+start_backend() {
+  case $1 in
+    nginx) spawn nginx nginx -c "$(nginx_conf nginx "listen 127.0.0.1:$2;" 'return 200 "ok\n";')" -g 'daemon off;' ;;
+    gunicorn) spawn gunicorn "${GUNICORN[@]}" -b "127.0.0.1:$2" ;;
+  esac
+  wait_listen "$2"
+}
+
+# start_target BACKEND VARIANT: sets PORT (where clients go) and TARGET (the root pids to account).
+start_target() {
+  local backend=$1 variant=$2 back
+  PORT=$(free_port)
+  case $variant in
+    bare) start_backend "$backend" "$PORT" ;;
+    kernel)
+      if [[ $backend == nginx ]]; then
+        # nginx's own `deferred`: TCP_DEFER_ACCEPT set by the server, as its users would.
+        spawn nginx nginx -c "$(nginx_conf nginx "listen 127.0.0.1:$PORT deferred;" 'return 200 "ok\n";')" -g 'daemon off;'
+        wait_listen "$PORT"
+      else
+        spawn wrap "${CLI[@]}" wrap --listen 127.0.0.1:0 --filter dataready --timeout "$PARK_S" -- "${GUNICORN[@]}"
+        PORT=$(wrapped_port wrap); wait_listen "$PORT"
+      fi ;;
+    httpready)
+      if [[ $backend == nginx ]]; then
+        spawn wrap "${CLI[@]}" wrap --filter "$PORT=httpready" --timeout "$PARK_S" --on-timeout drop -- \
+          nginx -c "$(nginx_conf nginx "listen 127.0.0.1:$PORT;" 'return 200 "ok\n";')" -g 'daemon off;'
+        wait_listen "$PORT"
+      else
+        spawn wrap "${CLI[@]}" wrap --listen 127.0.0.1:0 --filter httpready --timeout "$PARK_S" --on-timeout drop -- "${GUNICORN[@]}"
+        PORT=$(wrapped_port wrap); wait_listen "$PORT"
+      fi ;;
+    haproxy)
+      back=$(free_port); start_backend "$backend" "$back"
+      spawn haproxy haproxy -f "$(haproxy_conf "$PORT" "$back")"
+      wait_listen "$PORT" ;;
+    nginx-proxy)
+      back=$(free_port); start_backend "$backend" "$back"
+      spawn proxy nginx -c "$(nginx_conf proxy "listen 127.0.0.1:$PORT;" "proxy_pass http://127.0.0.1:$back;")" -g 'daemon off;'
+      wait_listen "$PORT" ;;
+  esac
+  sleep 0.5  # let workers finish starting
+}
+
+VARIANTS=(bare kernel httpready haproxy nginx-proxy)
+
+# wrk_json ARGS...: run wrk with the JSON reporter, print its JSON line.
+wrk_json() { wrk -s "$BENCH/wrk-json.lua" "$@" | grep '^{' | tail -1; }
