@@ -1,4 +1,4 @@
 #!/usr/bin/env node
-import {execute} from '@oclif/core'
+const {main} = await import('../dist/cli.js')
 
-await execute({dir: import.meta.url})
+await main(import.meta.url)

@@ -1,11 +1,11 @@
 // Where the native build put the engine and the preload library: native/build/ of this package,
 // found from this file's own location so it works from src/ (tests) and dist/ (installed).
 import {existsSync} from 'node:fs'
-import {fileURLToPath} from 'node:url'
 
 import {DeferAcceptError} from '../errors.js'
+import {packagePath} from '../package-root.js'
 
-const BUILD = fileURLToPath(new URL('../../native/build/', import.meta.url))
+const BUILD = packagePath('native', 'build') + '/'
 
 function built(name: string): string {
   const path = BUILD + name
