@@ -1,9 +1,9 @@
 // The demo's server, alone or under `defer-accept wrap --filter httpready`: started, waited for
 // until its workers accept, and stopped by pid (the wrapper and the server it started).
 import {spawn, type ChildProcess} from 'node:child_process'
-import {fileURLToPath} from 'node:url'
 
 import {DeferAcceptError} from '../errors.js'
+import {packagePath} from '../package-root.js'
 
 export type Variant = 'bare' | 'defer-accept'
 
@@ -22,8 +22,8 @@ export interface RunningServer {
   stop: () => Promise<void>
 }
 
-const SCRIPT = fileURLToPath(new URL('../../src/demo/pool_server.py', import.meta.url))
-const CLI = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
+const SCRIPT = packagePath('src', 'demo', 'pool_server.py')
+const CLI = packagePath('bin', 'run.js')
 const START_MS = 15_000
 const STOP_MS = 3000
 
