@@ -20,7 +20,7 @@ export function parseListenAddress(text: string): ListenAddress {
   const [, v6host, v4host, portText] = match
   const port = Number(portText)
   if (port > 65535) throw new DeferAcceptError('BAD_ADDRESS', `port ${port} in ${text} is larger than 65535`, FORMS)
-  if (v6host !== undefined) {
+  if (v6host) {
     if (!isIPv6(v6host)) throw new DeferAcceptError('BAD_ADDRESS', `${v6host} in ${text} is not an IPv6 address`, FORMS)
     return {host: v6host, port, ipv6: true, dualStack: false}
   }
