@@ -111,7 +111,9 @@ int da__engine_run(struct da_engine *e);
 void da__engine_free(struct da_engine *e);
 uint32_t da__now(const struct da_engine *e);
 int da__epoll(struct da_engine *e, int op, int fd, uint32_t events, uint64_t data);
-int da__sandbox(struct da_engine *e);
+
+/* sandbox.c: as root, become `user`; then the system-call filter. err says what failed. */
+int da__sandbox(const char *user, char *err, size_t err_size);
 
 /* listener.c */
 int da__listener_add(struct da_engine *e, const struct da_listener_spec *spec, char *err,

@@ -13,17 +13,20 @@
 #define DEFAULT_MAX_PARKED 65536
 /* Listeners on one command line; more come through `register`. */
 #define MAX_LISTENERS 64
+/* Who the engine becomes once its sockets are set up, when it was started as root. */
+#define DEFAULT_USER "nobody"
 
 static const char usage[] =
 	"usage: da-engine --list\n"
 	"       da-engine [--plugin-dir DIR] --check CHAIN\n"
 	"       da-engine --stats CONTROL_PATH\n"
-	"       da-engine [--control FD] [--max-parked N] [--plugin-dir DIR] --listener SPEC...\n"
+	"       da-engine [--control FD] [--max-parked N] [--plugin-dir DIR] [--user NAME]\n"
+	"                 --listener SPEC...\n"
 	"SPEC: listen=FD handover=FD chain=CHAIN timeout=MS on-timeout=drop|pass backlog=N "
 	"address=TEXT\n";
 
 struct options {
-	const char *check, *stats, *plugin_dir;
+	const char *check, *stats, *plugin_dir, *user;
 	bool list;
 	int control_fd;
 	unsigned long max_parked;
@@ -39,7 +42,8 @@ static int bad(const char *what, const char *detail)
 
 static int parse(int argc, char **argv, struct options *o)
 {
-	*o = (struct options){.control_fd = -1, .max_parked = DEFAULT_MAX_PARKED};
+	*o = (struct options){.control_fd = -1, .max_parked = DEFAULT_MAX_PARKED,
+			      .user = DEFAULT_USER};
 	for (int i = 1; i < argc; i++) {
 		const char *flag = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
 		char *end = NULL;
@@ -56,6 +60,8 @@ static int parse(int argc, char **argv, struct options *o)
 			o->stats = value;
 		else if (!strcmp(flag, "--plugin-dir"))
 			o->plugin_dir = value;
+		else if (!strcmp(flag, "--user"))
+			o->user = value;
 		else if (!strcmp(flag, "--control"))
 			o->control_fd = (int)strtol(value, &end, 10);
 		else if (!strcmp(flag, "--max-parked"))
@@ -126,11 +132,12 @@ static int serve(const struct options *o)
 	}
 	if (o->control_fd >= 0 && (rc = da__control_init(&e, o->control_fd)) < 0)
 		return bad("--control is not a usable socket", strerror(-rc));
-	if ((rc = da__sandbox(&e)) == 0)
+	*err = '\0';
+	if ((rc = da__sandbox(o->user, err, sizeof err)) == 0)
 		rc = da__engine_run(&e);
 	da__engine_free(&e);
 	if (rc < 0) {
-		fprintf(stderr, "da-engine: %s\n", strerror(-rc));
+		fprintf(stderr, "da-engine: %s\n", *err ? err : strerror(-rc));
 		return EXIT_FATAL;
 	}
 	return 0;

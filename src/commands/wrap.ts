@@ -22,6 +22,7 @@ export default class Wrap extends DeferAcceptCommand {
   static strict = false
   static flags = {
     backlog: Flags.integer({description: 'listen() backlog, and the most connections in flight to the server', default: 511, min: 1}),
+    'engine-user': Flags.string({description: 'user the engine runs as once its sockets are set up, when started as root (default: nobody)'}),
     filter: Flags.string({char: 'f', description: 'filter chain NAME[:ARG...][,NAME...] for every listener, or PORT=CHAIN for one port', multiple: true}),
     listen: Flags.string({char: 'l', description: 'address to listen on: :8080, 127.0.0.1:8080, [::1]:8080, [::]:8080 (port 0: any)', multiple: true}),
     'max-parked': Flags.integer({description: 'most connections the engine parks at once (the oldest is dropped beyond it)', min: 1}),
@@ -51,6 +52,7 @@ export default class Wrap extends DeferAcceptCommand {
       backlog: flags.backlog,
       maxParked: flags['max-parked'],
       pluginDir: flags['plugin-dir'],
+      engineUser: flags['engine-user'],
       report: (line) => this.logToStderr(`defer-accept: ${line}`),
     })
     if (status !== 0) this.exit(status)

@@ -2,10 +2,11 @@
 //   enginePath(), preloadPath()      native/build/ paths; DeferAcceptError ENGINE_FAILED if not built
 //   listEngineFilters()              the engine's built-in filters [{name, summary, usage, abi}]
 //   checkChain(chain, pluginDir?)    null, or the engine's one-line reason the chain is wrong
-//   startEngine({listeners, controlFd, maxParked, pluginDir, log})  -> Engine:
+//   startEngine({listeners, controlFd, maxParked, pluginDir, user, log})  -> Engine:
 //     passes the descriptors (as 3, 4, ... in the child), restarts the engine 100 ms after it dies
 //     by a signal or a non-zero status (not after exit 2, bad arguments, nor after 5 deaths in
 //     10 s), stops restarting once it exits 0 (every server closed its hand-over end).
+//     as root the engine becomes `user` (default nobody) and filters its system calls (seccomp).
 //     engine.pid, engine.stop(), engine.finished() -> {code, signal}, events 'restart', 'exit'.
 //     Keep the listening sockets and the engine's hand-over ends open while it runs: a restarted
 //     engine gets the same ones. Listeners added by `register` (bind mode) die with an engine.

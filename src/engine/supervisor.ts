@@ -31,6 +31,8 @@ export interface EngineOptions {
   controlFd?: number
   maxParked?: number
   pluginDir?: string
+  /** Who the engine becomes once its sockets are set up, when started as root (engine default: nobody). */
+  user?: string
   /** Where the engine's stderr goes, line by line (default: this process's stderr, prefixed). */
   log?: (line: string) => void
 }
@@ -52,6 +54,7 @@ export function engineCommand(options: EngineOptions): {fds: number[]; args: str
   if (options.controlFd !== undefined) args.push('--control', String(at(options.controlFd)))
   if (options.maxParked !== undefined) args.push('--max-parked', String(options.maxParked))
   if (options.pluginDir !== undefined) args.push('--plugin-dir', options.pluginDir)
+  if (options.user !== undefined) args.push('--user', options.user)
   for (const l of options.listeners) {
     const items = [`listen=${at(l.listenFd)}`, `handover=${at(l.handoverFd)}`, `chain=${l.chain}`, `timeout=${l.timeoutMs}`, `on-timeout=${l.onTimeout}`, `backlog=${l.backlog}`]
     if (l.address) items.push(`address=${l.address}`)

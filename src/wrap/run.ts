@@ -25,6 +25,8 @@ export interface RunOptions {
   backlog: number
   maxParked?: number
   pluginDir?: string
+  /** The engine's --user (who it becomes when started as root). */
+  engineUser?: string
   /** Where each listener stands, one line each, for stderr. */
   report: (line: string) => void
 }
@@ -83,7 +85,7 @@ export async function run(adapter: PlatformAdapter, options: RunOptions): Promis
     const control = needsEngine ? openControlSocket() : undefined
     if (control) opened.push(control.fd)
     const engine = needsEngine
-      ? startEngine({listeners: engineListeners, controlFd: control!.fd, maxParked: options.maxParked, pluginDir: options.pluginDir})
+      ? startEngine({listeners: engineListeners, controlFd: control!.fd, maxParked: options.maxParked, pluginDir: options.pluginDir, user: options.engineUser})
       : undefined
     const env: Record<string, string> = {}
     if (needsEngine) {
