@@ -81,8 +81,11 @@ static int allow_list(scmp_filter_ctx ctx)
 	rc |= ALLOW(getrandom, 0);
 	/* Files, read-only: /dev/null as the spare descriptor that lets the engine shed load when
 	 * it runs out, and a plugin a `register` request names (dlopen reads and maps it, and
-	 * mprotect sets its segments). Nothing can be created, truncated or written. */
+	 * mprotect sets its segments; the chain checks that it exists first). Nothing can be
+	 * created, truncated or written. */
 	rc |= ALLOW(openat, 1, SCMP_A2(SCMP_CMP_MASKED_EQ, O_ACCMODE | O_CREAT | O_TRUNC, O_RDONLY));
+	rc |= ALLOW(access, 0);
+	rc |= ALLOW(faccessat, 0);
 	rc |= ALLOW(read, 0);
 	rc |= ALLOW(pread64, 0);
 	rc |= ALLOW(fstat, 0);
