@@ -47,6 +47,15 @@ descendants() {
   echo "${pids[@]}"
 }
 
+# named COMM PID...: those of the pids and their descendants whose command name is COMM.
+named() {
+  local comm=$1 p; shift
+  for p in $(descendants "$@"); do
+    [[ $(cat "/proc/$p/comm" 2>/dev/null) == "$comm" ]] && echo "$p"
+  done
+  return 0
+}
+
 # cpu_ticks PID...: utime + stime of the pids and their descendants, in clock ticks.
 cpu_ticks() {
   local total=0 p f
@@ -184,5 +193,11 @@ start_target() {
 
 VARIANTS=(bare kernel httpready haproxy nginx-proxy)
 
-# wrk_json ARGS...: run wrk with the JSON reporter, print its JSON line.
-wrk_json() { wrk -s "$BENCH/wrk-json.lua" "$@" | grep '^{' | tail -1; }
+# wrk_json ARGS...: run wrk with the JSON reporter, print its JSON line. wrk gives up when its
+# first connections fail (a server whose backlog is full): that is recorded as no requests at all.
+wrk_json() {
+  local out
+  out=$(wrk -s "$BENCH/wrk-json.lua" "$@" 2>&1) || true
+  if grep -q '^{' <<<"$out"; then grep '^{' <<<"$out" | tail -1; return; fi
+  node -e 'console.log(JSON.stringify({requests: 0, rps: 0, p50_ms: null, p99_ms: null, failed: process.argv[1]}))' "$(tail -1 <<<"$out")"
+}
