@@ -10,12 +10,12 @@
 // The same table is docs/bad-input.md ("Byte-level cases"): one line per case, outcome and why.
 import {createHash} from 'node:crypto'
 import {readFileSync} from 'node:fs'
-import {connect, type Socket} from 'node:net'
+import {connect, createServer, type Socket} from 'node:net'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {readStats, type EngineStats} from '../../src/engine/index.js'
 import {controlSocketPath} from '../../src/inspect/control.js'
-import {cli, FIXTURES, listeningPort, type Running} from '../helpers/cli.js'
+import {cli, FIXTURES, type Running} from '../helpers/cli.js'
 
 type Outcome = 'READY' | 'PASS' | 'DROP' | 'MORE'
 type Bytes = string | Buffer
@@ -31,7 +31,7 @@ interface Case {
   end?: boolean
 }
 
-// Chains, one wrapper each (started once, in parallel).
+// Chains, one listener each.
 const HTTP = 'httpready'
 const STRICT = 'httpready:body=1024:max-head=1024:non-http=drop:oversize=drop:eof=drop'
 const TLS = 'tlsready'
@@ -152,31 +152,35 @@ const WAIT_MS = 400
 const GAP_MS = 80
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-interface Wrapper {
-  r: Running
+interface Listener {
   port: number
-  control: string
-  /** Connections the server accepted so far, as the cases expect it. */
+  /** Connections the server accepted on it so far, as the cases expect it. */
   handed: number
 }
 
-const wrappers = new Map<string, Wrapper>()
+let wrapper: Running
+const listeners = new Map<string, Listener>()
 
-async function wrap(chain: string): Promise<Wrapper> {
-  const r = cli(['wrap', '--listen', '127.0.0.1:0', '--filter', chain, '--', 'python3', FIXTURES + 'received_server.py'], {timeoutMs: 120_000})
-  const port = await listeningPort(r)
-  await r.waitFor(/^ready$/m)
-  return {r, port, control: controlSocketPath(r.child.pid!), handed: 0}
+/** Ports for the listeners, picked by the OS (bound to port 0 and closed). */
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const {port} = server.address() as {port: number}
+      server.close(() => resolve(port))
+    })
+  })
 }
 
+// One wrapper, one server, one listener per chain: python3 and the CLI take seconds to start.
 beforeAll(async () => {
-  const started = await Promise.allSettled(CHAINS.map(async (chain) => wrappers.set(chain, await wrap(chain))))
-  const failed = started.find((s) => s.status === 'rejected')
-  if (failed) throw (failed as PromiseRejectedResult).reason
-}, 60_000)
+  for (const chain of CHAINS) listeners.set(chain, {port: await freePort(), handed: 0})
+  const args = [...listeners].flatMap(([chain, {port}]) => ['--listen', `127.0.0.1:${port}`, '--filter', `${port}=${chain}`])
+  wrapper = cli(['wrap', ...args, '--', 'python3', FIXTURES + 'received_server.py'], {timeoutMs: 120_000})
+  await wrapper.waitFor(/^ready$/m, 30_000)
+}, 40_000)
 
 afterAll(async () => {
-  await Promise.all([...wrappers.values()].map((w) => w.r.stop('SIGTERM')))
+  await wrapper?.stop('SIGTERM')
 })
 
 /** A client that records what it receives and whether the connection closed. */
@@ -225,8 +229,9 @@ class Client {
 
 type Counters = EngineStats['listeners'][number]
 
-async function counters(w: Wrapper): Promise<Counters> {
-  return (await readStats(w.control)).listeners[0]
+async function counters(port: number): Promise<Counters> {
+  const stats = await readStats(controlSocketPath(wrapper.child.pid!))
+  return stats.listeners.find((listener) => listener.address.endsWith(`:${port}`))!
 }
 
 const dropped = (c: Counters) => Object.values(c.dropped).reduce((a, b) => a + b, 0)
@@ -251,8 +256,8 @@ describe('bad input through the real engine', () => {
 
 
   it.each(CASES.map((c) => [`${c.chain}: ${c.name} -> ${c.outcome}`, c] as const))('%s', async (_, c) => {
-    const w = wrappers.get(c.chain)!
-    const before = await counters(w)
+    const w = listeners.get(c.chain)!
+    const before = await counters(w.port)
     const client = new Client(w.port)
     try {
       await client.ready()
@@ -268,7 +273,7 @@ describe('bad input through the real engine', () => {
       if (c.end) client.socket.end()
       const greeting = await client.until(/^accepted (\d+)\n/, c.outcome === 'MORE' ? WAIT_MS : 5000)
       const seen = greeting ? 'handed over' : client.closed ? 'closed' : 'parked'
-      const after = await counters(w)
+      const after = await counters(w.port)
 
       if (greeting) {
         // The server's count proves that no dropped or parked client reached it before.
@@ -289,7 +294,7 @@ describe('bad input through the real engine', () => {
       if (!client.closed) {
         // A reset, not a FIN: an EOF would make the filter decide (and maybe hand it over).
         client.socket.resetAndDestroy()
-        for (let i = 0; i < 100 && (await counters(w)).parked > before.parked; i++) await sleep(20)
+        for (let i = 0; i < 100 && (await counters(w.port)).parked > before.parked; i++) await sleep(20)
       }
     }
   })

@@ -1,0 +1,34 @@
+#!/bin/sh
+# Long fuzzing: every libFuzzer target for RUNS executions, JOBS targets at a time, at the lowest
+# CPU priority so that tests and benchmarks on the same machine keep theirs.
+#   native/fuzz/long.sh [RUNS] [JOBS] [TARGET...]     (defaults: 10000000, 2, every target)
+# Each target grows its own working corpus in build/long-corpus-NAME, seeded from the committed
+# fuzz/corpus/NAME (which stays as committed); a finding is written as build/long-NAME-crash-*
+# (or -leak-, -timeout-...) and fails the run. Prints one line per target when it ends:
+# name, verdict, executions, seconds, log.
+set -eu
+cd "$(dirname "$0")/.."
+
+if [ "${1:-}" = --one ]; then
+	name=$2 runs=$3
+	work=build/long-corpus-$name log=build/long-$name.log
+	mkdir -p "$work"
+	cp -n fuzz/corpus/"$name"/* "$work"/
+	start=$(date +%s)
+	verdict=clean
+	nice -n 19 ./build/fuzz_"$name" -runs="$runs" -max_len=4096 -print_final_stats=1 \
+		-artifact_prefix=build/long-"$name"- "$work" >"$log" 2>&1 || verdict=FINDING
+	done_runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+	echo "$name $verdict ${done_runs:-?} executions $(($(date +%s) - start)) s (native/$log)"
+	[ "$verdict" = clean ]
+	exit
+fi
+
+runs=${1:-10000000}
+jobs=${2:-2}
+[ $# -gt 0 ] && shift
+[ $# -gt 0 ] && shift
+make -s fuzz
+[ $# -gt 0 ] || set -- $(ls fuzz/fuzz_*.c | sed 's|fuzz/fuzz_||; s|\.c$||')
+# xargs exits non-zero when any target found something.
+printf '%s\n' "$@" | xargs -P "$jobs" -I{} "$PWD/fuzz/long.sh" --one {} "$runs"
