@@ -9,6 +9,9 @@ export default defineConfig({
     hookTimeout: 30_000,
     pool: 'forks',
     maxWorkers: 2,
+    // Debian's own python3 first: a version manager's shim earlier in PATH (pyenv here) costs two
+    // seconds per start, and the tests start python3 servers many times.
+    env: {PATH: `/usr/bin:/bin:${process.env.PATH}`},
     reporters: ['default', './test/helpers/summary-reporter.ts'],
   },
 })
