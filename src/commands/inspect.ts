@@ -45,7 +45,7 @@ FreeBSD, NetBSD, illumos: not yet; "defer-accept query" reads the filter of sock
     const filter = {pid: flags.pid, port: flags.port}
     if (flags.watch) return watch(flags.watch, filter, (frame) => this.log(frame))
     const result = await inspect(filter)
-    this.log(render(result))
+    if (!this.jsonEnabled()) this.log(render(result))
     return result
   }
 }

@@ -4,8 +4,12 @@
 import {existsSync} from 'node:fs'
 
 import {findControlSockets} from './control.js'
+import {parentPid} from './processes.js'
 import type {EngineStats} from '../engine/index.js'
 import type {EngineView, Listener} from './types.js'
+
+// The engine's process name (/proc/PID/comm) as native/Makefile builds it.
+const ENGINE_COMM = 'da-engine'
 
 /** host and port of `127.0.0.1:80` or `[::1]:80`. */
 function splitAddress(text: string): {host: string; port: number} {
@@ -47,7 +51,13 @@ export function matchEngineStats(stats: EngineStats, controlSocket: string, list
 
 /** Reads every live engine; an engine that does not answer adds a hint and nothing else. */
 export async function readEngineViews(listeners: Listener[], hints: string[]): Promise<Map<number, EngineView>> {
-  const live = findControlSockets().filter((control) => existsSync(`/proc/${control.wrapperPid}`))
+  // Only wrappers behind a listed socket are asked: each answer costs a process start.
+  const wrappers = new Set<number>()
+  for (const holder of listeners.flatMap((listener) => listener.processes ?? [])) {
+    wrappers.add(holder.pid)
+    if (holder.comm === ENGINE_COMM) wrappers.add(parentPid(holder.pid))
+  }
+  const live = findControlSockets().filter((control) => wrappers.has(control.wrapperPid) && existsSync(`/proc/${control.wrapperPid}`))
   const views = new Map<number, EngineView>()
   if (live.length === 0) return views
   // Loaded only when an engine runs: most hosts have none, and start-up stays short.
