@@ -28,10 +28,18 @@ int da__control_init(struct da_engine *e, int fd)
 
 void da__control_accept(struct da_engine *e)
 {
-	int client;
-	while ((client = accept4(e->control_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0)
+	for (;;) {
+		int client = accept4(e->control_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (client < 0) {
+			/* Out of descriptors: the client is closed unanswered rather than left pending,
+			 * which would keep the socket readable and the loop spinning. */
+			if ((errno == EMFILE || errno == ENFILE) && da__shed(e, e->control_fd))
+				continue;
+			return;
+		}
 		if (da__epoll(e, EPOLL_CTL_ADD, client, EPOLLIN, DA_TAG(DA_TAG_CLIENT, client)) < 0)
 			close(client);
+	}
 }
 
 /* One message, with at most one descriptor in SCM_RIGHTS. */

@@ -119,6 +119,7 @@ int da__sandbox(const char *user, char *err, size_t err_size);
 int da__listener_add(struct da_engine *e, const struct da_listener_spec *spec, char *err,
 		     size_t err_size);
 void da__listener_accept(struct da_engine *e, uint32_t li);
+bool da__shed(struct da_engine *e, int listen_fd);
 int da__listener_pause(struct da_engine *e, uint32_t li, bool paused);
 enum da_verdict da__judge(const struct da_listener *l, enum da_verdict v, size_t n, bool eof,
 			  int *reason);

@@ -153,27 +153,33 @@ void da__settle(struct da_listener *l, int fd, enum da_verdict v, int reason)
 }
 
 /*
- * Out of descriptors: without a descriptor to accept into, the listener stays readable and the
- * loop would spin. Free the spare, accept one connection and close it, take the spare back.
+ * Out of descriptors: without a descriptor to accept into, a listening socket stays readable and
+ * the loop would spin. Free the spare, accept one connection and close it, take the spare back.
  * Unreliable where the limit is system-wide (ENFILE): another process may take the freed
  * descriptor first; then accept fails again, the spare is gone, and the loop retries on the next
- * event until descriptors come back.
+ * event until descriptors come back. True when one connection was shed.
  */
-static bool shed(struct da_engine *e, struct da_listener *l)
+bool da__shed(struct da_engine *e, int listen_fd)
 {
 	if (e->spare_fd < 0)
 		e->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (e->spare_fd < 0)
 		return false;
 	close(e->spare_fd);
-	int fd = accept4(l->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-	if (fd >= 0) {
+	int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd >= 0)
 		close(fd);
-		l->count.accepted++;
-		l->count.dropped[DA_DROP_SHED]++;
-	}
 	e->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	return fd >= 0;
+}
+
+static bool shed(struct da_engine *e, struct da_listener *l)
+{
+	if (!da__shed(e, l->listen_fd))
+		return false;
+	l->count.accepted++;
+	l->count.dropped[DA_DROP_SHED]++;
+	return true;
 }
 
 /* The fast path: one peek, one check, and for a whole request the hand-over, no epoll. */

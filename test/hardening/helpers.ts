@@ -68,8 +68,12 @@ export function procStatus(pid: number): ProcStatus {
   return {uid: Number(field('Uid')), gid: Number(field('Gid')), rssKb: Number(field('VmRSS')), state: field('State')}
 }
 
+export function fdNumbers(pid: number): number[] {
+  return readdirSync(`/proc/${pid}/fd`).map(Number)
+}
+
 export function fdCount(pid: number): number {
-  return readdirSync(`/proc/${pid}/fd`).length
+  return fdNumbers(pid).length
 }
 
 /** Polls until check() returns a value other than undefined. */
