@@ -62,12 +62,15 @@ export async function readEngineViews(listeners: Listener[], hints: string[]): P
   if (live.length === 0) return views
   // Loaded only when an engine runs: most hosts have none, and start-up stays short.
   const {readStats} = await import('../engine/index.js')
-  for (const control of live) {
-    try {
-      for (const [inode, view] of matchEngineStats(await readStats(control.path), control.path, listeners)) views.set(inode, view)
-    } catch (error) {
-      hints.push(`the engine of wrapper ${control.wrapperPid} did not answer on ${control.path} (${(error as Error).message}): run as its user or as root`)
-    }
-  }
+  // All at once: each answer waits for a process start, and they do not depend on each other.
+  await Promise.all(
+    live.map(async (control) => {
+      try {
+        for (const [inode, view] of matchEngineStats(await readStats(control.path), control.path, listeners)) views.set(inode, view)
+      } catch (error) {
+        hints.push(`the engine of wrapper ${control.wrapperPid} did not answer on ${control.path} (${(error as Error).message}): run as its user or as root`)
+      }
+    }),
+  )
   return views
 }
