@@ -1,18 +1,15 @@
 #!/usr/bin/env node
 // Draws the SVG plots of bench/plots/ from the raw results in bench/results/ (JSON Lines written
 // by the scenarios). No dependencies: grouped bar charts written as SVG text.
-import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {mkdirSync, writeFileSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'
 
-const results = fileURLToPath(new URL('./results/', import.meta.url))
+import {read, s1Medians} from './results.js'
+
 const plots = fileURLToPath(new URL('./plots/', import.meta.url))
 const COLOURS = ['#8c8c8c', '#5b8fd9', '#2e9e5b', '#d98c2e', '#b85bd9', '#d95b5b']
 const VARIANT_LABEL = {bare: 'bare', kernel: 'kernel TCP_DEFER_ACCEPT', httpready: 'defer-accept httpready', haproxy: 'HAProxy in front', 'nginx-proxy': 'nginx proxy in front'}
 
-const read = (name) => {
-  const file = `${results}${name}.jsonl`
-  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line)) : []
-}
 const escape = (text) => String(text).replace(/&/g, '&amp;').replace(/</g, '&lt;')
 const short = (value) => (value >= 1000 ? `${(value / 1000).toFixed(1)}k` : String(+value.toFixed(value < 1 ? 3 : 1)))
 
@@ -60,14 +57,14 @@ const variantsOf = (rows) => [...new Set(rows.map((row) => row.variant))]
 const percent = (value) => `${Math.round(value * 100)}%`
 const charts = {}
 
-const s1 = read('S1')
+const s1 = s1Medians()
 if (s1.length) {
   const keys = [...new Set(s1.map((row) => `${row.backend} ${row.mode === 'close' ? 'new conn.' : 'keep-alive'}`))]
   const group = (field) => keys.map((label) => ({
     label,
     values: Object.fromEntries(s1.filter((row) => `${row.backend} ${row.mode === 'close' ? 'new conn.' : 'keep-alive'}` === label).map((row) => [row.variant, row[field]])),
   }))
-  charts['s1-requests'] = bars({title: 'S1 good traffic: requests/s (wrk -t1 -c32)', unit: 'requests/s', series: variantsOf(s1), groups: group('rps')})
+  charts['s1-requests'] = bars({title: 'S1 good traffic: requests/s (wrk -t1 -c32, median of the rounds)', unit: 'requests/s', series: variantsOf(s1), groups: group('rps')})
   charts['s1-cpu'] = bars({title: 'S1 CPU seconds of all server-side processes per 1,000 requests', unit: 'CPU s / 1,000 requests', series: variantsOf(s1), groups: group('cpu_s_per_1000')})
 }
 
