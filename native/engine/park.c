@@ -155,7 +155,11 @@ void da__park(struct da_engine *e, uint32_t li, int fd, const void *state, size_
 	memcpy(p->state, state, state_size);
 	da__list_push(e, &l->park_head, &l->park_tail, i);
 	l->count.parked++;
-	if (da__epoll(e, EPOLL_CTL_ADD, fd, EPOLLIN | EPOLLRDHUP, DA_TAG(DA_TAG_PARKED, i)) < 0)
+	/* Edge-triggered: the engine only peeks, so the bytes stay queued and a level-triggered
+	 * watch would report every parked connection on every epoll_wait (one core spinning on
+	 * recv(MSG_PEEK) for idle clients). An edge comes with each new segment, FIN or RST. */
+	if (da__epoll(e, EPOLL_CTL_ADD, fd, EPOLLIN | EPOLLRDHUP | EPOLLET,
+		      DA_TAG(DA_TAG_PARKED, i)) < 0)
 		drop(e, i, DA_DROP_PARK_FULL); /* out of epoll watches (max_user_watches) */
 }
 
