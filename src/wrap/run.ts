@@ -32,7 +32,55 @@ export interface RunOptions {
 }
 
 function describeKernel(listener: Listener, state: KernelFilterState, requested: number): string {
-  return `${listener.address}: ${state.filter} in the kernel (${state.kernelName} ${requested} s, effective ${state.effectiveSeconds} s)`
+  const timeout = state.effectiveSeconds !== undefined ? ` ${requested} s, effective ${state.effectiveSeconds} s` : state.note ? `; ${state.note}` : ''
+  return `${listener.address}: ${state.filter} in the kernel (${state.kernelName}${timeout})`
+}
+
+/** What the server is given in place of each listener, and what the engine serves. */
+interface HandOver {
+  serverSockets: Array<{fd: number; name: string}>
+  /** The server's ends of the hand-over pairs: ours to close once the server has them. */
+  serverEnds: number[]
+  engineListeners: EngineListener[]
+  /** DEFER_ACCEPT_HANDOVER entries: the server's descriptor number and the address it stands for. */
+  handoverEnv: string[]
+}
+
+function handOver(options: RunOptions): HandOver {
+  const result: HandOver = {serverSockets: [], serverEnds: [], engineListeners: [], handoverEnv: []}
+  options.plan.placements.forEach((placement, index) => {
+    const name = options.names[index]
+    if (placement.where !== 'engine') {
+      result.serverSockets.push({fd: placement.listener.fd, name})
+      return
+    }
+    const [engineEnd, serverEnd] = openHandoverPair()
+    result.serverEnds.push(serverEnd)
+    result.serverSockets.push({fd: serverEnd, name})
+    result.handoverEnv.push(`${3 + index}@${placement.listener.address}`)
+    result.engineListeners.push({
+      listenFd: placement.listener.fd,
+      handoverFd: engineEnd,
+      chain: placement.chain,
+      timeoutMs: options.timeoutSeconds * 1000,
+      onTimeout: options.onTimeout ?? 'drop',
+      backlog: options.backlog,
+      address: placement.listener.address,
+    })
+    options.report(`${placement.listener.address}: ${placement.chain} in the engine (timeout ${options.timeoutSeconds} s, then ${options.onTimeout ?? 'drop'})`)
+  })
+  return result
+}
+
+function applyKernelFilters(adapter: PlatformAdapter, options: RunOptions): void {
+  for (const placement of options.plan.placements) {
+    if (placement.where === 'kernel') {
+      const state = adapter.attach(placement.listener.fd, placement.filter, options.timeoutSeconds)
+      options.report(describeKernel(placement.listener, state, options.timeoutSeconds))
+    } else if (placement.where === 'none') {
+      options.report(`${placement.listener.address}: no filter`)
+    }
+  }
 }
 
 /** Everything that can fail because of the user's input happens before the server starts. */
@@ -46,65 +94,36 @@ export async function run(adapter: PlatformAdapter, options: RunOptions): Promis
       'use --filter dataready (the kernel defers it), or put the engine in front of a dynamically linked server',
     )
   }
-  for (const placement of options.plan.placements) {
-    if (placement.where === 'kernel') {
-      const state = adapter.attach(placement.listener.fd, placement.filter, options.timeoutSeconds)
-      options.report(describeKernel(placement.listener, state, options.timeoutSeconds))
-    } else if (placement.where === 'none') {
-      options.report(`${placement.listener.address}: no filter`)
-    }
-  }
-  const opened: number[] = []
-  const serverEnds: number[] = []
-  const serverSockets: Array<{fd: number; name: string}> = []
-  const engineListeners: EngineListener[] = []
-  const handoverEnv: string[] = []
+  applyKernelFilters(adapter, options)
+  let plan: HandOver | undefined
+  let control: ReturnType<typeof openControlSocket> | undefined
   try {
-    options.plan.placements.forEach((placement, index) => {
-      const name = options.names[index]
-      if (placement.where !== 'engine') {
-        serverSockets.push({fd: placement.listener.fd, name})
-        return
-      }
-      const [engineEnd, serverEnd] = openHandoverPair()
-      opened.push(engineEnd)
-      serverEnds.push(serverEnd)
-      serverSockets.push({fd: serverEnd, name})
-      handoverEnv.push(`${3 + index}@${placement.listener.address}`)
-      engineListeners.push({
-        listenFd: placement.listener.fd,
-        handoverFd: engineEnd,
-        chain: placement.chain,
-        timeoutMs: options.timeoutSeconds * 1000,
-        onTimeout: options.onTimeout ?? 'drop',
-        backlog: options.backlog,
-        address: placement.listener.address,
-      })
-      options.report(`${placement.listener.address}: ${placement.chain} in the engine (timeout ${options.timeoutSeconds} s, then ${options.onTimeout ?? 'drop'})`)
-    })
-    const control = needsEngine ? openControlSocket() : undefined
-    if (control) opened.push(control.fd)
-    const engine = needsEngine
-      ? startEngine({listeners: engineListeners, controlFd: control!.fd, maxParked: options.maxParked, pluginDir: options.pluginDir, user: options.engineUser})
-      : undefined
+    plan = handOver(options)
     const env: Record<string, string> = {}
+    let engine: Engine | undefined
     if (needsEngine) {
+      control = openControlSocket()
+      engine = startEngine({listeners: plan.engineListeners, controlFd: control.fd, maxParked: options.maxParked, pluginDir: options.pluginDir, user: options.engineUser})
       env.LD_PRELOAD = [preloadPath(), process.env.LD_PRELOAD].filter(Boolean).join(':')
-      env.DEFER_ACCEPT_CONTROL = control!.path
-      if (handoverEnv.length > 0) env.DEFER_ACCEPT_HANDOVER = handoverEnv.join(',')
+      env.DEFER_ACCEPT_CONTROL = control.path
+      if (plan.handoverEnv.length > 0) env.DEFER_ACCEPT_HANDOVER = plan.handoverEnv.join(',')
       if (options.plan.bindRules.length > 0) env.DEFER_ACCEPT_PORTS = options.plan.bindRules.map((rule) => `${rule.port}=${rule.chain}`).join(';')
     }
-    const server = launch({command, args: options.args, sockets: serverSockets, env})
+    const server = launch({command, args: options.args, sockets: plan.serverSockets, env})
     // The server holds its ends now; the engine sees them hang up only once no process has one.
-    for (const fd of serverEnds.splice(0)) socketCalls.close(fd)
+    for (const fd of plan.serverEnds.splice(0)) socketCalls.close(fd)
     const stopForwarding = forwardSignals(server)
     const [code, signal] = (await once(server, 'exit')) as [number | null, NodeJS.Signals | null]
     stopForwarding()
     if (engine) await drain(engine, control!.path)
-    control?.remove()
     return exitStatus(code, signal)
   } finally {
-    for (const fd of [...opened, ...serverEnds]) socketCalls.close(fd)
+    const ours = [...(plan?.engineListeners.map((listener) => listener.handoverFd) ?? []), ...(plan?.serverEnds ?? [])]
+    for (const fd of ours) socketCalls.close(fd)
+    if (control) {
+      socketCalls.close(control.fd)
+      control.remove()
+    }
   }
 }
 
