@@ -37,7 +37,17 @@ describe('socket activation', () => {
     expect(r.stderr()).toMatch(`127.0.0.1:${port}: dataready in the kernel (TCP_DEFER_ACCEPT 5 s, effective 7 s)`)
   })
 
-  it('2. enable, query and disable act on a descriptor passed in', async () => {
+  it('2. wrap started by socket activation uses the sockets it was given, and the engine serves them', async () => {
+    const port = await freePort()
+    const r = start('systemd-socket-activate', ['-l', `127.0.0.1:${port}`, '--fdname=api', process.execPath, CLI, 'wrap', '--filter', 'httpready', '--', 'python3', FIXTURES + 'activated_server.py'])
+    running.push(r)
+    await r.waitFor(/Listening on/)
+    const body = JSON.parse((await get(port, '/', 15_000)).body)
+    expect(body.names).toBe('api')
+    expect(r.stderr()).toMatch(`127.0.0.1:${port}: httpready in the engine`)
+  })
+
+  it('3. enable, query and disable act on a descriptor passed in', async () => {
     const [listener] = createListeners(socketCalls, adapter, [parseListenAddress('127.0.0.1:0')], 16)
     try {
       const enabled = await runCli(['enable', '--fd', '3', '--filter', 'dataready', '--timeout', '10', '--json'], {fds: [listener.fd]})
@@ -53,7 +63,7 @@ describe('socket activation', () => {
     }
   })
 
-  it('3. enable on several descriptors is all or none: a bad one leaves the good one unchanged', async () => {
+  it('4. enable on several descriptors is all or none: a bad one leaves the good one unchanged', async () => {
     const [listener] = createListeners(socketCalls, adapter, [parseListenAddress('127.0.0.1:0')], 16)
     const udp = socketCalls.socket(2, 2, 0)
     try {
