@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* FreeBSD's af_arg is 240 bytes; a longer argument string is a mistake, not a configuration. */
@@ -32,6 +33,22 @@ int da__args_each(const char *arg, da__arg_fn fn, void *config, char *err, size_
 		if (rc < 0)
 			return rc;
 	}
+	return 0;
+}
+
+int da__config_parse(const char *arg, da__arg_fn fn, const void *defaults, size_t size,
+		     void **config, char *err, size_t err_size)
+{
+	void *c = malloc(size);
+	if (!c)
+		return -ENOMEM;
+	memcpy(c, defaults, size);
+	int rc = da__args_each(arg, fn, c, err, err_size);
+	if (rc < 0) {
+		free(c);
+		return rc;
+	}
+	*config = c;
 	return 0;
 }
 

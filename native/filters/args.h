@@ -14,6 +14,12 @@ typedef int (*da__arg_fn)(void *config, const char *key, const char *value, char
 			  size_t err_size);
 
 int da__args_each(const char *arg, da__arg_fn fn, void *config, char *err, size_t err_size);
+/*
+ * A filter's configuration: a heap copy of defaults (size bytes) with the items of arg applied by
+ * fn. Returns 0 with *config set, or a negative errno with nothing allocated.
+ */
+int da__config_parse(const char *arg, da__arg_fn fn, const void *defaults, size_t size,
+		     void **config, char *err, size_t err_size);
 /* A decimal number in [min, max]. */
 int da__arg_size(const char *key, const char *value, size_t min, size_t max, size_t *out,
 		 char *err, size_t err_size);

@@ -28,18 +28,11 @@ static int item(void *config, const char *key, const char *value, char *err, siz
 
 static int create(const char *arg, void **config, size_t *peek_limit, char *err, size_t err_size)
 {
-	struct config *c = malloc(sizeof *c);
-	if (!c)
-		return -ENOMEM;
-	c->bytes = 1;
-	int rc = da__args_each(arg, item, c, err, err_size);
-	if (rc < 0) {
-		free(c);
-		return rc;
-	}
-	*config = c;
-	*peek_limit = c->bytes;
-	return 0;
+	static const struct config defaults = {.bytes = 1};
+	int rc = da__config_parse(arg, item, &defaults, sizeof defaults, config, err, err_size);
+	if (rc == 0)
+		*peek_limit = ((const struct config *)*config)->bytes;
+	return rc;
 }
 
 /*

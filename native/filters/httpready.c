@@ -55,20 +55,18 @@ static int item(void *config, const char *key, const char *value, char *err, siz
 	return da__arg_unknown(key, value, err, err_size);
 }
 
+static size_t peek_needed(const struct config *c)
+{
+	return c->max_head + (c->body ? c->body_max : 0);
+}
+
 static int create(const char *arg, void **config, size_t *peek_limit, char *err, size_t err_size)
 {
-	struct config *c = malloc(sizeof *c);
-	if (!c)
-		return -ENOMEM;
-	*c = (struct config){.max_head = 16384, .body_max = 65536};
-	int rc = da__args_each(arg, item, c, err, err_size);
-	if (rc < 0) {
-		free(c);
-		return rc;
-	}
-	*config = c;
-	*peek_limit = c->max_head + (c->body ? c->body_max : 0);
-	return 0;
+	static const struct config defaults = {.max_head = 16384, .body_max = 65536};
+	int rc = da__config_parse(arg, item, &defaults, sizeof defaults, config, err, err_size);
+	if (rc == 0)
+		*peek_limit = peek_needed(*config);
+	return rc;
 }
 
 static bool is_tchar(uint8_t c)

@@ -26,17 +26,11 @@ static int item(void *config, const char *key, const char *value, char *err, siz
 
 static int create(const char *arg, void **config, size_t *peek_limit, char *err, size_t err_size)
 {
-	struct config *c = calloc(1, sizeof *c);
-	if (!c)
-		return -ENOMEM;
-	int rc = da__args_each(arg, item, c, err, err_size);
-	if (rc < 0) {
-		free(c);
-		return rc;
-	}
-	*config = c;
-	*peek_limit = 16 + 0xffff;
-	return 0;
+	static const struct config defaults = {0};
+	int rc = da__config_parse(arg, item, &defaults, sizeof defaults, config, err, err_size);
+	if (rc == 0)
+		*peek_limit = 16 + 0xffff;
+	return rc;
 }
 
 /* Whether the n bytes at p agree with the first bytes of want, as far as both go. */
