@@ -195,9 +195,11 @@ VARIANTS=(bare kernel httpready haproxy nginx-proxy)
 
 # wrk_json ARGS...: run wrk with the JSON reporter, print its JSON line. wrk gives up when its
 # first connections fail (a server whose backlog is full): that is recorded as no requests at all.
+# Its connect then waits out the SYN retries (about 2 minutes): WRK_LIMIT seconds bound it.
+WRK_LIMIT=${WRK_LIMIT:-20}
 wrk_json() {
   local out
-  out=$(wrk -s "$BENCH/wrk-json.lua" "$@" 2>&1) || true
+  out=$(timeout "$WRK_LIMIT" wrk -s "$BENCH/wrk-json.lua" "$@" 2>&1) || true
   if grep -q '^{' <<<"$out"; then grep '^{' <<<"$out" | tail -1; return; fi
-  node -e 'console.log(JSON.stringify({requests: 0, rps: 0, p50_ms: null, p99_ms: null, failed: process.argv[1]}))' "$(tail -1 <<<"$out")"
+  node -e 'console.log(JSON.stringify({requests: 0, rps: 0, p50_ms: null, p99_ms: null, failed: process.argv[1]}))' "$(tail -1 <<<"$out" | grep . || echo "no report within $WRK_LIMIT s")"
 }
