@@ -15,6 +15,7 @@ mkdir -p "$BENCH/results"
 scenarios=("$@")
 if ((${#scenarios[@]} == 0)); then
   for script in "$BENCH"/s[0-9].sh; do scenarios+=("$(basename "${script%.sh}" | tr s S)"); done
+  scenarios+=(fastpath)  # the engine's system calls per connection (issue 3), bench/fastpath.sh
 fi
 
 node -e '
