@@ -116,7 +116,8 @@ describe('faults', () => {
     expect(shed.every((s) => s.how !== 'open')).toBe(true)
     expect(enginePid(r)).toBe(engine)
     // A stats request meanwhile is closed at once too, not left pending (the loop would spin).
-    await expect(readStats(controlSocketPath(r.child.pid!))).rejects.toThrow(/reset by peer/)
+    // (ECONNRESET or EPIPE, depending on whether the close overtakes the request)
+    await expect(readStats(controlSocketPath(r.child.pid!))).rejects.toThrow(/reset by peer|Broken pipe/)
     // The parked clients go away: descriptors come back and the next clients are served.
     partial.forEach((socket) => socket.destroy())
     await until(() => (free(limit) >= 3 ? true : undefined))

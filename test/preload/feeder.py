@@ -20,6 +20,12 @@ import subprocess
 import sys
 
 
+def say(document):
+    # One write per line: the server under test writes to the same stdout, and print() may split
+    # a line and its newline into two writes, letting the server's output in between.
+    os.write(1, (json.dumps(document) + '\n').encode())
+
+
 def sockaddr(family, host, port, flowinfo=0, scope_id=0):
     packed = socket.inet_pton(family, host)
     if family == socket.AF_INET:
@@ -42,7 +48,7 @@ def main():
                               preexec_fn=lambda: os.dup2(server_end.fileno(), 3))
     server_end.close()
     signal.signal(signal.SIGTERM, lambda *_: server.terminate())
-    print(json.dumps({'port': port, 'pid': server.pid}), flush=True)
+    say({'port': port, 'pid': server.pid})
     nonblock = False
     watched = [listener, engine_end]
     if sys.argv[1] == 'gone':
@@ -65,7 +71,7 @@ def main():
                 watched.remove(engine_end)  # the server closed its end; it may still live
             elif pref in (b'N', b'B'):
                 nonblock = pref == b'N'
-                print(json.dumps({'pref': pref.decode()}), flush=True)
+                say({'pref': pref.decode()})
     sys.exit(server.wait())
 
 
