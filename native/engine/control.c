@@ -85,7 +85,7 @@ static int is_tcp_listener(int fd)
  * answers `ok` with the server's end of a new hand-over pair. */
 static void register_listener(struct da_engine *e, int client, char *text, int listen_fd)
 {
-	char err[512], none[] = "", *rest = strchr(text, ' ');
+	char err[512], items[2 * REQUEST_MAX], *rest = strchr(text, ' ');
 	if (rest)
 		*rest++ = '\0';
 	struct da_listener_spec s;
@@ -94,7 +94,10 @@ static void register_listener(struct da_engine *e, int client, char *text, int l
 		answer_error(client, "register needs one listening TCP socket in SCM_RIGHTS");
 		return;
 	}
-	if (da__spec_parse(rest ? rest : none, &s, err, sizeof err) < 0) {
+	/* Later items win: the request's own after the engine's defaults. */
+	snprintf(items, sizeof items, "%s %s", e->register_defaults ? e->register_defaults : "",
+		 rest ? rest : "");
+	if (da__spec_parse(items, &s, err, sizeof err) < 0) {
 		answer_error(client, err);
 		return;
 	}

@@ -101,6 +101,9 @@ struct da_engine {
 	uint32_t listener_count, listener_cap, live_handovers;
 	struct da_park_table park;
 	const char *plugin_dir;
+	/* Items a `register` request starts from (the wrapper's --timeout and the like): bind-mode
+	 * listeners get the same settings as the ones on the command line. */
+	const char *register_defaults;
 	uint64_t epoch_ms;
 };
 

@@ -20,13 +20,14 @@ static const char usage[] =
 	"usage: da-engine --list\n"
 	"       da-engine [--plugin-dir DIR] --check CHAIN\n"
 	"       da-engine --stats CONTROL_PATH\n"
-	"       da-engine [--control FD] [--max-parked N] [--plugin-dir DIR] [--user NAME]\n"
+	"       da-engine [--control FD [--register-defaults SPEC]] [--max-parked N] [--plugin-dir DIR]\n"
+	"                 [--user NAME]\n"
 	"                 --listener SPEC...\n"
 	"SPEC: listen=FD handover=FD chain=CHAIN timeout=MS on-timeout=drop|pass backlog=N "
 	"address=TEXT\n";
 
 struct options {
-	const char *check, *stats, *plugin_dir, *user;
+	const char *check, *stats, *plugin_dir, *user, *register_defaults;
 	bool list;
 	int control_fd;
 	unsigned long max_parked;
@@ -62,6 +63,8 @@ static int parse(int argc, char **argv, struct options *o)
 			o->plugin_dir = value;
 		else if (!strcmp(flag, "--user"))
 			o->user = value;
+		else if (!strcmp(flag, "--register-defaults"))
+			o->register_defaults = value;
 		else if (!strcmp(flag, "--control"))
 			o->control_fd = (int)strtol(value, &end, 10);
 		else if (!strcmp(flag, "--max-parked"))
@@ -130,6 +133,7 @@ static int serve(const struct options *o)
 		if (da__listener_add(&e, &s, err, sizeof err) < 0)
 			return bad(err, NULL);
 	}
+	e.register_defaults = o->register_defaults;
 	if (o->control_fd >= 0 && (rc = da__control_init(&e, o->control_fd)) < 0)
 		return bad("--control is not a usable socket", strerror(-rc));
 	*err = '\0';

@@ -34,6 +34,8 @@ export interface EngineOptions {
   pluginDir?: string
   /** Who the engine becomes once its sockets are set up, when started as root (engine default: nobody). */
   user?: string
+  /** Settings of listeners that servers register themselves (bind mode, SO_ACCEPTFILTER). */
+  registered?: Pick<EngineListener, 'timeoutMs' | 'onTimeout' | 'backlog'>
   /** Where the engine's stderr goes, line by line (default: this process's stderr, prefixed). */
   log?: (line: string) => void
 }
@@ -53,6 +55,10 @@ export function engineCommand(options: EngineOptions): {fds: number[]; args: str
   }
   const args: string[] = []
   if (options.controlFd !== undefined) args.push('--control', String(at(options.controlFd)))
+  if (options.registered) {
+    const {timeoutMs, onTimeout, backlog} = options.registered
+    args.push('--register-defaults', `timeout=${timeoutMs} on-timeout=${onTimeout} backlog=${backlog}`)
+  }
   if (options.maxParked !== undefined) args.push('--max-parked', String(options.maxParked))
   if (options.pluginDir !== undefined) args.push('--plugin-dir', options.pluginDir)
   if (options.user !== undefined) args.push('--user', options.user)

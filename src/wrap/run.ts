@@ -103,7 +103,14 @@ export async function run(adapter: PlatformAdapter, options: RunOptions): Promis
     let engine: Engine | undefined
     if (needsEngine) {
       control = openControlSocket()
-      engine = startEngine({listeners: plan.engineListeners, controlFd: control.fd, maxParked: options.maxParked, pluginDir: options.pluginDir, user: options.engineUser})
+      engine = startEngine({
+        listeners: plan.engineListeners,
+        controlFd: control.fd,
+        registered: {timeoutMs: options.timeoutSeconds * 1000, onTimeout: options.onTimeout ?? 'drop', backlog: options.backlog},
+        maxParked: options.maxParked,
+        pluginDir: options.pluginDir,
+        user: options.engineUser,
+      })
       env.LD_PRELOAD = [preloadPath(), process.env.LD_PRELOAD].filter(Boolean).join(':')
       env.DEFER_ACCEPT_CONTROL = control.path
       if (plan.handoverEnv.length > 0) env.DEFER_ACCEPT_HANDOVER = plan.handoverEnv.join(',')

@@ -155,6 +155,22 @@ describe('wrap with httpready in the engine', () => {
   })
 })
 
+describe('wrap in bind mode', () => {
+  it('9. applies --timeout and --on-timeout to the listener the server registers', async () => {
+    const port = await freePort()
+    const r = cli(['wrap', '--filter', `${port}=httpready`, '--timeout', '1', '--on-timeout', 'drop', '--', 'python3', '-u', '-m', 'http.server', String(port), '--bind', '127.0.0.1'])
+    running.push(r)
+    await r.waitFor(/Serving HTTP/)
+    const stalled = await open(port)
+    const closed = new Promise((resolve) => stalled.on('close', resolve))
+    stalled.write('GET / HTTP/1.1\r\n')
+    const started = Date.now()
+    await closed
+    expect(Date.now() - started).toBeLessThan(10_000) // the engine's own default would be 30 s
+    expect(r.stderr()).not.toMatch(/"GET \/ HTTP/)
+  })
+})
+
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const server = createServer().listen(0, '127.0.0.1', () => {
