@@ -1,0 +1,113 @@
+// Servers that restart themselves under load keep their listener: gunicorn's HUP (new workers)
+// and nginx's reload (HUP: new workers, the same listeners). A client loop runs throughout; no
+// request may be refused or cut. nginx's binary upgrade (USR2) is not supported in bind mode:
+// the new binary gets the environment nginx saved at start, without the list of hand-over
+// descriptors the preload added at listen() (README, known limits).
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {afterEach, describe, expect, it} from 'vitest'
+
+import {cli, listeningPort, type Running} from '../helpers/cli.js'
+import {get} from '../helpers/http.js'
+import {freePort, HERE as PRELOAD_TESTS} from '../preload/helpers.js'
+
+const running: Running[] = []
+const dirs: string[] = []
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((r) => r.stop('SIGTERM')))
+  dirs.splice(0).forEach((dir) => rmSync(dir, {recursive: true, force: true}))
+})
+
+/** The pid in an nginx pid file, or 0 while there is none (nginx renames and rewrites it). */
+function readPid(file: string): number {
+  try {
+    return Number(readFileSync(file, 'utf8').trim()) || 0
+  } catch {
+    return 0
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+async function until(check: () => boolean, what: string): Promise<void> {
+  const end = Date.now() + 15_000
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await sleep(50)
+  }
+}
+
+/** Requests one after another, new connection each, until stopped; every failure is kept. */
+function load(port: number): {stop: () => Promise<{ok: number; failures: string[]}>} {
+  let going = true
+  const failures: string[] = []
+  let ok = 0
+  const loop = (async () => {
+    while (going) {
+      await get(port, '/', 5000).then(
+        (reply) => (reply.status === 200 ? ok++ : failures.push(`status ${reply.status}`)),
+        (error: Error) => failures.push(error.message),
+      )
+    }
+  })()
+  return {
+    stop: async () => {
+      going = false
+      await loop
+      return {ok, failures}
+    },
+  }
+}
+
+describe('server restarts under load, behind wrap --filter httpready', () => {
+  it('1. gunicorn HUP: new workers, the same listener, no request lost', async () => {
+    const r = cli(['wrap', '--listen', '127.0.0.1:0', '--filter', 'httpready', '--', 'gunicorn', '--workers', '2', '--chdir', PRELOAD_TESTS, 'wsgi_app:app'])
+    running.push(r)
+    const port = await listeningPort(r)
+    await r.waitFor(/Booting worker[\s\S]*Booting worker/)
+    const before = JSON.parse((await get(port)).body).pid
+    const traffic = load(port)
+    await sleep(500)
+    const master = Number(/Listening at: .* \((\d+)\)/.exec(r.stderr())?.[1] ?? /Starting gunicorn[\s\S]*?\[(\d+)\]/.exec(r.stderr())![1])
+    process.kill(master, 'SIGHUP')
+    await until(() => (r.stderr().match(/Booting worker/g) ?? []).length >= 4, 'new workers')
+    await sleep(1000)
+    const {ok, failures} = await traffic.stop()
+    expect(failures).toEqual([])
+    expect(ok).toBeGreaterThan(10)
+    expect(JSON.parse((await get(port)).body).pid).not.toBe(before) // answered by a new worker
+  })
+
+  it.each([false, true])('2. nginx reload (HUP), daemon %s: new workers, no request lost', async (daemon) => {
+    const dir = mkdtempSync(join(tmpdir(), 'da-nginx-'))
+    dirs.push(dir)
+    const port = await freePort()
+    const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `${t}_temp_path ${dir}/${t};`).join(' ')
+    writeFileSync(
+      join(dir, 'nginx.conf'),
+      `daemon ${daemon ? 'on' : 'off'}; master_process on; worker_processes 2; user root; pid ${dir}/nginx.pid;
+error_log ${dir}/error.log notice; events { worker_connections 64; }
+http { access_log off; ${temp} server { listen 127.0.0.1:${port}; location / { return 200 "$pid"; } } }
+`,
+    )
+    const r = cli(['wrap', '--filter', `${port}=httpready`, '--', '/usr/sbin/nginx', '-c', join(dir, 'nginx.conf'), '-p', dir, '-e', join(dir, 'error.log')])
+    running.push(r)
+    const pidFile = join(dir, 'nginx.pid')
+    await until(() => readPid(pidFile) > 0, 'the nginx pid file')
+    const master = readPid(pidFile)
+    await until(() => readFileSync(join(dir, 'error.log'), 'utf8').includes('start worker process'), 'workers')
+    const before = new Set([(await get(port)).body])
+    const traffic = load(port)
+    await sleep(500)
+    process.kill(master, 'SIGHUP')
+    await until(() => (readFileSync(join(dir, 'error.log'), 'utf8').match(/start worker process/g) ?? []).length >= 4, 'new workers')
+    await sleep(1500)
+    const {ok, failures} = await traffic.stop()
+    expect(failures).toEqual([])
+    expect(ok).toBeGreaterThan(10)
+    expect(before.has((await get(port)).body)).toBe(false) // a new worker answers
+    process.kill(master, 'SIGQUIT')
+    expect((await r.finished).code).toBe(0)
+  })
+})
