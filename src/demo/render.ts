@@ -4,7 +4,7 @@ import type {DemoResult} from './run.js'
 import type {Window} from './stats.js'
 
 const ms = (value: number | null) => (value === null ? '-' : `${value} ms`)
-const unanswered = (window: Window) => `${window.timeouts + window.unfinished} / ${window.errors}`
+const failures = (window: Window) => `${window.timeouts} / ${window.errors}`
 
 export function render(result: DemoResult): string {
   const {setup} = result
@@ -12,7 +12,6 @@ export function render(result: DemoResult): string {
     `Server: ${setup.workers} worker threads, blocking accept, reading each request head with no time limit.`,
     `Attack: ${setup.slowClients} clients sending a request head one byte every ~${setup.byteIntervalMs / 1000} s, ${setup.idleClients} clients sending nothing.`,
     `Good clients: ${setup.goodConcurrency} at a time, a new connection per request, ${setup.goodTimeoutMs / 1000} s timeout, ${setup.windowSeconds} s per measurement.`,
-    'Unanswered: timed out, or still waiting when the measurement ended.',
     '',
     table(
       [
@@ -21,7 +20,7 @@ export function render(result: DemoResult): string {
         {key: 'attacked', header: 'UNDER ATTACK'},
         {key: 'kept', header: 'KEPT'},
         {key: 'p99', header: 'P99 ALONE / ATTACKED'},
-        {key: 'failures', header: 'UNANSWERED / ERRORS UNDER ATTACK'},
+        {key: 'failures', header: 'TIMEOUTS / ERRORS UNDER ATTACK'},
       ],
       result.rows.map((row) => ({
         variant: row.variant === 'bare' ? 'bare' : 'defer-accept httpready',
@@ -29,7 +28,7 @@ export function render(result: DemoResult): string {
         attacked: String(row.attacked.perSecond),
         kept: `${Math.round(row.kept * 100)}%`,
         p99: `${ms(row.unattacked.p99Ms)} / ${ms(row.attacked.p99Ms)}`,
-        failures: unanswered(row.attacked),
+        failures: failures(row.attacked),
       })),
     ),
   ]

@@ -82,7 +82,7 @@ async function measure(label: string, port: number, setup: Setup, options: DemoO
       onSample: (sample: Sample) => (sample.outcome === 'ok' ? ok++ : failed++),
     })
     const window = summarize(samples, setup.windowSeconds)
-    options.progress.line(`${label}: ${window.perSecond} good req/s, ${window.timeouts + window.unfinished} unanswered, ${window.errors} errors`)
+    options.progress.line(`${label}: ${window.perSecond} good req/s, ${window.timeouts} timeouts, ${window.errors} errors`)
     return window
   } finally {
     clearInterval(ticker)

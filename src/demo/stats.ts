@@ -11,8 +11,6 @@ export interface Window {
   p99Ms: number | null
   timeouts: number
   errors: number
-  /** Still waiting for an answer when the window ended. */
-  unfinished: number
 }
 
 /** Nearest-rank percentile of ascending values. */
@@ -32,7 +30,6 @@ export function summarize(samples: Sample[], seconds: number): Window {
     p99Ms: round(percentile(latencies, 0.99)),
     timeouts: samples.filter((sample) => sample.outcome === 'timeout').length,
     errors: samples.filter((sample) => sample.outcome === 'error').length,
-    unfinished: samples.filter((sample) => sample.outcome === 'unfinished').length,
   }
 }
 

@@ -20,7 +20,7 @@ describe('defer-accept demo', () => {
     expect(wrapped.unattacked.requests).toBeGreaterThan(0)
     expect(wrapped.attacked.requests).toBeGreaterThan(0)
     // Starved, not merely slower: good clients of the bare server were left waiting.
-    expect(bare.attacked.timeouts + bare.attacked.unfinished).toBeGreaterThan(0)
+    expect(bare.attacked.timeouts).toBeGreaterThan(0)
     expect(wrapped.kept).toBeGreaterThan(bare.kept)
     expect(withMarker(marker)).toEqual([])
   }, 70_000)
