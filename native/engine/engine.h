@@ -71,6 +71,8 @@ struct da_listener {
 	bool hung_up;         /* every server closed its end: this listener is finished */
 	uint8_t *peek;        /* da_chain_peek_limit bytes, at least one */
 	size_t peek_size;
+	bool busy;            /* the last batch found two or more waiting: accept in batches */
+	uint32_t quiet_events; /* readiness events with one accept each, for PROBE_EVERY */
 	uint32_t park_head, park_tail; /* parked, oldest first, which is also deadline order */
 	uint32_t held_head, held_tail; /* ready, waiting for room on the hand-over pair */
 	struct da_counters count;

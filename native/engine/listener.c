@@ -15,6 +15,8 @@
 /* Accepts per readiness event: bounded so that one busy listener cannot starve the others or
  * the parked connections' deadlines; the listener stays readable and comes back at once. */
 #define ACCEPT_BATCH 64
+/* How often a quiet listener checks whether connections queue up behind the one it accepts. */
+#define PROBE_EVERY 16
 
 static int set_nonblock(int fd)
 {
@@ -210,12 +212,22 @@ static void inspect(struct da_engine *e, uint32_t li, int fd, const struct socka
 		da__handover(e, li, fd, peer, len, nonblock);
 }
 
+/*
+ * A quiet listener gets one accept per readiness event, as nginx without multi_accept: looping
+ * to EAGAIN would cost a second accept4 for every connection (bench/RESULTS.md, fast path).
+ * Every PROBE_EVERY-th event, and for as long as that keeps finding two or more connections
+ * waiting, the event accepts until EAGAIN or the batch: under load the empty accept4 is shared
+ * by the whole batch.
+ */
 void da__listener_accept(struct da_engine *e, uint32_t li)
 {
-	for (int i = 0; i < ACCEPT_BATCH; i++) {
+	struct da_listener *first = &e->listeners[li];
+	bool batch = first->busy || ++first->quiet_events % PROBE_EVERY == 0;
+	int accepted = 0;
+	for (int i = 0; i < (batch ? ACCEPT_BATCH : 1); i++) {
 		struct da_listener *l = &e->listeners[li];
 		if (l->blocked || l->hung_up)
-			return;
+			break;
 		struct sockaddr_storage peer;
 		socklen_t len = sizeof peer;
 		/* Accepted in the mode the server asked for, so that the hand-over needs no fcntl. */
@@ -226,9 +238,12 @@ void da__listener_accept(struct da_engine *e, uint32_t li)
 			if (errno == EINTR || errno == ECONNABORTED ||
 			    ((errno == EMFILE || errno == ENFILE) && shed(e, l)))
 				continue;
-			return; /* EAGAIN, or an error the next readiness event retries */
+			break; /* EAGAIN, or an error the next readiness event retries */
 		}
 		l->count.accepted++;
+		accepted++;
 		inspect(e, li, fd, (struct sockaddr *)&peer, len, nonblock);
 	}
+	if (batch)
+		e->listeners[li].busy = accepted >= 2;
 }
