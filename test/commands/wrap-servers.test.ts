@@ -1,7 +1,7 @@
 // `wrap --filter httpready` in front of unmodified servers from Debian and Node: gunicorn's sync
 // workers (socket activation), nginx binding its own port (master and workers, in the foreground
 // and daemonized), and a node http server. Half-sent clients must not hold a worker.
-import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, rmSync} from 'node:fs'
 import {connect, type Socket} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -9,6 +9,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 
 import {cli, listeningPort, type Running} from '../helpers/cli.js'
 import {get} from '../helpers/http.js'
+import {nginxCommand, nginxPid} from '../helpers/nginx.js'
 import {alive, freePort, HERE as PRELOAD_TESTS} from '../preload/helpers.js'
 
 const running: Running[] = []
@@ -69,19 +70,10 @@ describe('unmodified servers behind wrap --filter httpready', () => {
     const dir = mkdtempSync(join(tmpdir(), 'da-nginx-'))
     dirs.push(dir)
     const port = await freePort()
-    const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `${t}_temp_path ${dir}/${t};`).join(' ')
-    writeFileSync(
-      join(dir, 'nginx.conf'),
-      `daemon ${daemon ? 'on' : 'off'}; master_process on; worker_processes 2; user root; pid ${dir}/nginx.pid;
-error_log ${dir}/error.log notice; events { worker_connections 64; }
-http { access_log off; ${temp} server { listen 127.0.0.1:${port}; location / { return 200 "$pid"; } } }
-`,
-    )
-    const r = cli(['wrap', '--filter', `${port}=httpready`, '--', 'nginx', '-c', join(dir, 'nginx.conf'), '-p', dir, '-e', join(dir, 'error.log')])
+    const r = cli(['wrap', '--filter', `${port}=httpready`, '--', ...nginxCommand(dir, port, daemon)])
     running.push(r)
-    const pidFile = join(dir, 'nginx.pid')
-    await until(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() !== '', 'the nginx pid file')
-    const master = Number(readFileSync(pidFile, 'utf8'))
+    await until(() => nginxPid(dir) > 0, 'the nginx pid file')
+    const master = nginxPid(dir)
     await halfSent(port, 4)
     const workers = new Set<string>()
     for (let i = 0; i < 6; i++) workers.add((await get(port)).body)

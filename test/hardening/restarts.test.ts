@@ -3,13 +3,14 @@
 // request may be refused or cut. nginx's binary upgrade (USR2) is not supported in bind mode:
 // the new binary gets the environment nginx saved at start, without the list of hand-over
 // descriptors the preload added at listen() (README, known limits).
-import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {cli, listeningPort, type Running} from '../helpers/cli.js'
 import {get} from '../helpers/http.js'
+import {nginxCommand, nginxPid, nginxWorkersStarted} from '../helpers/nginx.js'
 import {freePort, HERE as PRELOAD_TESTS} from '../preload/helpers.js'
 
 const running: Running[] = []
@@ -18,15 +19,6 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((r) => r.stop('SIGTERM')))
   dirs.splice(0).forEach((dir) => rmSync(dir, {recursive: true, force: true}))
 })
-
-/** The pid in an nginx pid file, or 0 while there is none (nginx renames and rewrites it). */
-function readPid(file: string): number {
-  try {
-    return Number(readFileSync(file, 'utf8').trim()) || 0
-  } catch {
-    return 0
-  }
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -83,25 +75,16 @@ describe('server restarts under load, behind wrap --filter httpready', () => {
     const dir = mkdtempSync(join(tmpdir(), 'da-nginx-'))
     dirs.push(dir)
     const port = await freePort()
-    const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `${t}_temp_path ${dir}/${t};`).join(' ')
-    writeFileSync(
-      join(dir, 'nginx.conf'),
-      `daemon ${daemon ? 'on' : 'off'}; master_process on; worker_processes 2; user root; pid ${dir}/nginx.pid;
-error_log ${dir}/error.log notice; events { worker_connections 64; }
-http { access_log off; ${temp} server { listen 127.0.0.1:${port}; location / { return 200 "$pid"; } } }
-`,
-    )
-    const r = cli(['wrap', '--filter', `${port}=httpready`, '--', '/usr/sbin/nginx', '-c', join(dir, 'nginx.conf'), '-p', dir, '-e', join(dir, 'error.log')])
+    const r = cli(['wrap', '--filter', `${port}=httpready`, '--', ...nginxCommand(dir, port, daemon)])
     running.push(r)
-    const pidFile = join(dir, 'nginx.pid')
-    await until(() => readPid(pidFile) > 0, 'the nginx pid file')
-    const master = readPid(pidFile)
-    await until(() => readFileSync(join(dir, 'error.log'), 'utf8').includes('start worker process'), 'workers')
+    await until(() => nginxPid(dir) > 0, 'the nginx pid file')
+    const master = nginxPid(dir)
+    await until(() => nginxWorkersStarted(dir) >= 2, 'workers')
     const before = new Set([(await get(port)).body])
     const traffic = load(port)
     await sleep(500)
     process.kill(master, 'SIGHUP')
-    await until(() => (readFileSync(join(dir, 'error.log'), 'utf8').match(/start worker process/g) ?? []).length >= 4, 'new workers')
+    await until(() => nginxWorkersStarted(dir) >= 4, 'new workers')
     await sleep(1500)
     const {ok, failures} = await traffic.stop()
     expect(failures).toEqual([])
