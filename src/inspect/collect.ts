@@ -1,83 +1,29 @@
-// One snapshot of the host's TCP listeners: the kernel's table, the processes holding each
-// socket, the options read through pidfd_getfd, and the engine's counters where an engine
-// serves it. Whatever cannot be read is marked unknown; one hint line says how to read it.
-import {isSysError} from '../errors.js'
-import {readEngineViews} from './engines.js'
-import {readProcNet} from './proc-net.js'
-import {scanHolders} from './processes.js'
-import {diagListeners} from './sock-diag.js'
-import {NO_PTRACE, SocketOptionReader, type SocketOptions} from './socket-options.js'
-import type {Holder, InspectResult, KernelListener, Listener} from './types.js'
+// One snapshot of the TCP listeners this system lets inspect see. The source is the adapter's
+// OS's: Linux's socket table shows every listener of the host (host.ts); elsewhere there is no
+// table to read, so inspect shows the sockets this process holds (owned.ts).
+import {platform} from '../platform/index.js'
+import type {PlatformAdapter} from '../platform/types.js'
+import type {InspectResult} from './types.js'
 
 export interface InspectOptions {
   pid?: number
   port?: number
+  /** Only these descriptors of this process (--fd); elsewhere than Linux, the inherited ones when unset. */
+  fds?: number[]
 }
 
-function kernelListeners(hints: string[]): KernelListener[] {
-  try {
-    return diagListeners()
-  } catch (error) {
-    if (!isSysError(error)) throw error
-    hints.push(`backlog unknown: sock_diag failed (${error.code}); load it with: modprobe tcp_diag`)
-    return readProcNet()
-  }
+type Source = (adapter: PlatformAdapter, options: InspectOptions) => Promise<InspectResult>
+
+// Loaded on demand: each source pulls in only what its OS needs.
+const SOURCES: Record<string, () => Promise<Source>> = {
+  linux: async () => (await import('./host.js')).hostListeners,
 }
+const OWNED = async (): Promise<Source> => (await import('./owned.js')).ownedListeners
 
-const UNREADABLE = 'its processes cannot be read'
-const PERMISSION = new Set([UNREADABLE, NO_PTRACE])
-
-function options(reader: SocketOptionReader, holders: Holder[] | null): SocketOptions {
-  if (holders === null) return {unknown: UNREADABLE}
-  let result: SocketOptions = {unknown: 'no process in this PID namespace holds it'}
-  for (const holder of holders) {
-    result = reader.read(holder.pid, holder.fd)
-    if (!('unknown' in result)) return result
-  }
+export async function inspect(options: InspectOptions = {}): Promise<InspectResult> {
+  const adapter = await platform()
+  const source = await (SOURCES[adapter.os] ?? OWNED)()
+  const result = await source(adapter, options)
+  result.listeners.sort((a, b) => a.port - b.port || a.family.localeCompare(b.family) || a.address.localeCompare(b.address))
   return result
-}
-
-export async function inspect(filter: InspectOptions = {}): Promise<InspectResult> {
-  const hints: string[] = []
-  const kernel = kernelListeners(hints).filter((listener) => filter.port === undefined || listener.port === filter.port)
-  const scan = scanHolders(new Set(kernel.map((listener) => listener.inode)))
-  const uid = process.getuid?.() ?? 0
-  const listeners: Listener[] = []
-  const reader = new SocketOptionReader()
-  try {
-    for (const socket of kernel) {
-      // Not found while some processes were unreadable: one of those holds it.
-      const processes = scan.holders.get(socket.inode) ?? (scan.unreadable.length > 0 ? null : [])
-      if (filter.pid !== undefined && !processes?.some((holder) => holder.pid === filter.pid)) continue
-      const read = options(reader, processes)
-      listeners.push({
-        ...socket,
-        processes,
-        reusePort: 'unknown' in read ? null : read.reusePort,
-        deferral:
-          'unknown' in read
-            ? {state: 'unknown', seconds: null, reason: read.unknown}
-            : {state: read.deferSeconds > 0 ? 'kernel' : 'none', seconds: read.deferSeconds > 0 ? read.deferSeconds : null},
-        engine: null,
-      })
-    }
-  } finally {
-    reader.close()
-  }
-  const engines = await readEngineViews(listeners, hints)
-  for (const listener of listeners) {
-    listener.engine = engines.get(listener.inode) ?? null
-    if (listener.engine) listener.deferral = {...listener.deferral, state: 'engine'}
-  }
-  const denied = listeners.filter((listener) => PERMISSION.has(listener.deferral.reason ?? ''))
-  if (denied.length > 0) {
-    const owners = [...new Set(denied.map((listener) => listener.uid))].filter((owner) => owner !== uid)
-    hints.push(
-      `deferral, SO_REUSEPORT${denied.some((l) => l.processes === null) ? ' and processes' : ''} unknown for ${denied.length} socket(s)` +
-        (owners.length > 0 ? ` of uid ${owners.join(', ')}` : '') +
-        ': run as root (sudo defer-accept inspect) or as the user that runs the server',
-    )
-  }
-  listeners.sort((a, b) => a.port - b.port || a.family.localeCompare(b.family) || a.address.localeCompare(b.address))
-  return {schemaVersion: 1, os: 'linux', hints, listeners}
 }

@@ -6,7 +6,7 @@ import {existsSync} from 'node:fs'
 import {findControlSockets} from './control.js'
 import {parentPid} from './processes.js'
 import type {EngineStats} from '../engine/index.js'
-import type {EngineView, Listener} from './types.js'
+import type {EngineView, HostListener} from './types.js'
 
 // The engine's process name (/proc/PID/comm) as native/Makefile builds it.
 const ENGINE_COMM = 'da-engine'
@@ -18,7 +18,7 @@ function splitAddress(text: string): {host: string; port: number} {
 }
 
 /** Views by listener inode, for the listeners one engine's stats describe. */
-export function matchEngineStats(stats: EngineStats, controlSocket: string, listeners: Listener[]): Map<number, EngineView> {
+export function matchEngineStats(stats: EngineStats, controlSocket: string, listeners: HostListener[]): Map<number, EngineView> {
   const views = new Map<number, EngineView>()
   for (const entry of stats.listeners) {
     const {host, port} = splitAddress(entry.address)
@@ -50,7 +50,7 @@ export function matchEngineStats(stats: EngineStats, controlSocket: string, list
 }
 
 /** Reads every live engine; an engine that does not answer adds a hint and nothing else. */
-export async function readEngineViews(listeners: Listener[], hints: string[]): Promise<Map<number, EngineView>> {
+export async function readEngineViews(listeners: HostListener[], hints: string[]): Promise<Map<number, EngineView>> {
   // Only wrappers behind a listed socket are asked: each answer costs a process start.
   const wrappers = new Set<number>()
   for (const holder of listeners.flatMap((listener) => listener.processes ?? [])) {

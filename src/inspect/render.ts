@@ -1,8 +1,10 @@
 // The people's view of a snapshot: one row per listening socket, the processes last so that
-// the table cuts them, not the numbers, on a narrow terminal.
+// the table cuts them, not the numbers, on a narrow terminal; then the kernel's loadable
+// filters where the snapshot has them (systems other than Linux).
 import chalk from 'chalk'
 
 import {table, type Row} from '../cli/table.js'
+import type {FilterSupport} from '../platform/types.js'
 import type {EngineView, InspectResult, Listener} from './types.js'
 
 const COLUMNS = [
@@ -18,10 +20,14 @@ function deferral(listener: Listener): string {
   const {state, seconds} = listener.deferral
   if (state === 'unknown') return chalk.yellow('unknown')
   if (state === 'none') return chalk.dim('none')
-  const kernel = seconds === null ? '' : `${seconds} s`
-  if (state === 'kernel') return chalk.green(kernel)
+  if (state === 'kernel') return chalk.green(seconds === null ? kernelFilter(listener.deferral) : `${seconds} s`)
   const engine = listener.engine!
   return chalk.cyan(`${engine.chain} ${engine.timeoutMs / 1000} s ${engine.onTimeout}`)
+}
+
+/** `httpready`, `dataready (datafilt)`, `dataready:ARG` */
+function kernelFilter({filter, kernelName, arg}: Listener['deferral']): string {
+  return `${filter ?? '?'}${arg ? `:${arg}` : ''}${kernelName && kernelName !== filter ? ` (${kernelName})` : ''}`
 }
 
 const rate = (value: number, perSecond?: number) => (perSecond === undefined ? `${value}` : `${value} (${perSecond.toFixed(1)}/s)`)
@@ -49,7 +55,7 @@ function row(listener: Listener): Row {
   const host = listener.family === 'ipv6' ? `[${listener.address}]` : listener.address
   return {
     address: `${host}:${listener.port}`,
-    queue: `${listener.acceptQueue}/${listener.backlog ?? '?'}`,
+    queue: `${listener.acceptQueue ?? '?'}/${listener.backlog ?? '?'}`,
     reusePort: listener.reusePort === null ? chalk.yellow('?') : listener.reusePort ? 'yes' : 'no',
     deferral: deferral(listener),
     engine: engine(listener.engine),
@@ -57,7 +63,19 @@ function row(listener: Listener): Row {
   }
 }
 
+const FILTER_COLUMNS = [
+  {key: 'name', header: 'KERNEL FILTER'},
+  {key: 'where', header: 'WHERE'},
+  {key: 'kernelName', header: 'KERNEL NAME'},
+  {key: 'why', header: 'WHY'},
+]
+
+function filterRow(filter: FilterSupport): Row {
+  return {name: filter.name, where: filter.where === 'kernel' ? chalk.green(filter.where) : chalk.yellow(filter.where), kernelName: filter.kernelName ?? '-', why: filter.why}
+}
+
 export function render(result: InspectResult, width?: number): string {
   const hints = result.hints.map((hint) => chalk.yellow(`note: ${hint}`))
-  return [table(COLUMNS, result.listeners.map(row), width), ...hints].join('\n')
+  const filters = result.kernelFilters ? ['', table(FILTER_COLUMNS, result.kernelFilters.map(filterRow), width)] : []
+  return [table(COLUMNS, result.listeners.map(row), width), ...filters, ...hints].join('\n')
 }

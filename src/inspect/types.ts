@@ -1,4 +1,5 @@
 // The shapes inspect produces; schema.json is their published contract (version 1).
+import type {FilterSupport} from '../platform/types.js'
 
 /** A TCP listening socket as the kernel's socket table reports it, before any process is known. */
 export interface KernelListener {
@@ -29,6 +30,11 @@ export interface Deferral {
   seconds: number | null
   /** Why the state is unknown, when it is. */
   reason?: string
+  /** The kernel filter as the adapter reads it back (systems other than Linux): defer-accept's
+   *  name, the kernel's own name (accf module, sockfs filter) and its argument if any. */
+  filter?: string
+  kernelName?: string
+  arg?: string
 }
 
 export interface EngineCounters {
@@ -57,7 +63,12 @@ export interface EngineView {
   rates?: {accepted: number; ready: number; passed: number; dropped: number}
 }
 
-export interface Listener extends KernelListener {
+/** A listener in the output. Where the OS has no socket table inspect reads (all but Linux),
+ *  inode, uid, acceptQueue and backlog are null and a hint says so. */
+export interface Listener extends Omit<KernelListener, 'inode' | 'uid' | 'acceptQueue'> {
+  inode: number | null
+  uid: number | null
+  acceptQueue: number | null
   /** null when /proc/PID/fd of its owners cannot be read. */
   processes: Holder[] | null
   reusePort: boolean | null
@@ -65,10 +76,15 @@ export interface Listener extends KernelListener {
   engine: EngineView | null
 }
 
+/** Linux's listeners: every field of the kernel's table is known. */
+export type HostListener = Listener & KernelListener
+
 export interface InspectResult {
   schemaVersion: 1
   os: string
   /** One line each: what could not be read and how to get it. */
   hints: string[]
   listeners: Listener[]
+  /** Where the kernel's filters are loadable modules (not Linux): which this host has, and why not. */
+  kernelFilters?: FilterSupport[]
 }

@@ -13,6 +13,10 @@ import type {Listener} from '../../src/inspect/types.js'
 import {cli, FIXTURES, listeningPort, type Running} from '../helpers/cli.js'
 import {inspectJson, onPort} from './helpers.js'
 
+// The fixture server stops itself after 60 s by default; on a loaded machine each inspect
+// takes seconds and the polls below can outlast that. afterAll stops it by the wrapper's pid.
+const FIXTURE_SECONDS = 240
+
 describe('inspect: a server wrapped with httpready', () => {
   let runtime: string
   let wrap: Running
@@ -44,7 +48,7 @@ describe('inspect: a server wrapped with httpready', () => {
 
   beforeAll(async () => {
     runtime = mkdtempSync(join(tmpdir(), 'inspect-engine-'))
-    wrap = cli(['wrap', '--listen', '127.0.0.1:0', '--filter', 'httpready', '--timeout', '20', '--', 'python3', FIXTURES + 'activated_server.py'], {env: env()})
+    wrap = cli(['wrap', '--listen', '127.0.0.1:0', '--filter', 'httpready', '--timeout', '20', '--', 'python3', FIXTURES + 'activated_server.py'], {env: {...env(), FIXTURE_SECONDS: String(FIXTURE_SECONDS)}})
     port = await listeningPort(wrap)
     await wrap.waitFor(/^ready$/m)
   })

@@ -51,6 +51,38 @@ describe('render', () => {
   })
 })
 
+describe('render without a socket table (all but Linux)', () => {
+  it('shows unknown queues, the kernel filter by name, and the kernel filters of the host', () => {
+    const owned = listener({
+      inode: null,
+      uid: null,
+      acceptQueue: null,
+      backlog: null,
+      reusePort: null,
+      processes: [{pid: 42, fd: 3, comm: 'node', command: 'node defer-accept inspect'}],
+      deferral: {state: 'kernel', seconds: null, filter: 'httpready', kernelName: 'httpfilt'},
+    })
+    const result: InspectResult = {
+      ...snapshot([owned, listener({...owned, port: 8081, deferral: {state: 'kernel', seconds: null, filter: 'dnsready', kernelName: 'dnsready', arg: 'x=1'}})], ['queues unknown']),
+      os: 'illumos',
+      kernelFilters: [
+        {name: 'dataready', where: 'unavailable', kernelName: 'datafilt', why: 'not configured'},
+        {name: 'httpready', where: 'kernel', kernelName: 'httpfilt', why: 'sockfs filter httpfilt'},
+      ],
+    }
+    expect(render(result, 120).split('\n')).toEqual([
+      'ADDRESS         QUEUE/BACKLOG  REUSEPORT  DEFERRAL              ENGINE  PROCESSES',
+      '127.0.0.1:8080  ?/?            ?          httpready (httpfilt)  -       node 42',
+      '127.0.0.1:8081  ?/?            ?          dnsready:x=1          -       node 42',
+      '',
+      'KERNEL FILTER  WHERE        KERNEL NAME  WHY',
+      'dataready      unavailable  datafilt     not configured',
+      'httpready      kernel       httpfilt     sockfs filter httpfilt',
+      'note: queues unknown',
+    ])
+  })
+})
+
 describe('withRates', () => {
   it('gives per-second deltas of the same engine, none for a restarted one', () => {
     const before = snapshot([listener({engine: engine(10, 2)}), listener({inode: 2, engine: engine(0, 0)})])

@@ -56,4 +56,12 @@ describe('inspect --json schema', () => {
     expect(violations({...result, listeners: [{...listener, deferral: {state: 'maybe', seconds: 1}}]}, schema)).toEqual(['$.listeners[0].deferral.state: maybe not in none,kernel,engine,unknown'])
     expect(violations({...result, extra: 1}, schema)).toEqual(['$.extra: not in the schema'])
   })
+
+  it('describes a snapshot without a socket table: nulls, the kernel filter and the host filters', () => {
+    const listener = {inode: null, family: 'ipv4', address: '0.0.0.0', port: 80, uid: null, acceptQueue: null, backlog: null, processes: [{pid: 42, fd: 3, comm: 'node', command: 'node inspect'}], reusePort: null, deferral: {state: 'kernel', seconds: null, filter: 'dnsready', kernelName: 'dnsready', arg: 'x=1'}, engine: null}
+    const kernelFilters = [{name: 'dataready', where: 'kernel', kernelName: 'dataready', why: 'SO_ACCEPTFILTER dataready (module accf_data)'}, {name: 'proxy', where: 'unavailable', why: 'no such filter'}]
+    const result = {schemaVersion: 1, os: 'freebsd', hints: ['queues unknown'], listeners: [listener], kernelFilters}
+    expect(violations(result, schema)).toEqual([])
+    expect(violations({...result, kernelFilters: [{name: 'x', where: 'engine', why: ''}]}, schema)).toEqual(['$.kernelFilters[0].where: engine not in kernel,unavailable'])
+  })
 })
