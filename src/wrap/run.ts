@@ -3,6 +3,7 @@
 // The wrapper keeps the listening sockets and the engine's ends of the hand-over pairs for as long
 // as it runs, so the engine can be restarted without the port ever closing.
 import {once} from 'node:events'
+import {setTimeout as delay} from 'node:timers/promises'
 
 import {exitStatus, FORWARDED_SIGNALS, forwardSignals, launch, resolveCommand} from '../activation/launch.js'
 import {preloadPath, readStats, startEngine, type Engine, type EngineListener} from '../engine/index.js'
@@ -30,6 +31,10 @@ export interface RunOptions {
   /** Where each listener stands, one line each, for stderr. */
   report: (line: string) => void
 }
+
+// How long an engine gets to notice that the last hand-over socket closed and exit (it takes
+// one pass of its loop: well under this, even on a loaded machine).
+const ENGINE_EXIT_GRACE_MS = 300
 
 function describeKernel(listener: Listener, state: KernelFilterState, requested: number): string {
   const timeout = state.effectiveSeconds !== undefined ? ` ${requested} s, effective ${state.effectiveSeconds} s` : state.note ? `; ${state.note}` : ''
@@ -141,6 +146,11 @@ export async function run(adapter: PlatformAdapter, options: RunOptions): Promis
  * (bind mode), the engine is stopped now; a signal to us while we wait stops it too.
  */
 async function drain(engine: Engine, controlPath: string): Promise<void> {
+  // The server's exit usually closed the last hand-over socket, and the engine exits by itself at
+  // once; only a silent engine is asked (we hold its control socket too, so a question to an engine
+  // that is gone would wait for the answer's time limit).
+  const settled = await Promise.race([engine.finished().then(() => true), delay(ENGINE_EXIT_GRACE_MS).then(() => false)])
+  if (settled) return
   const stats = await readStats(controlPath).catch(() => undefined)
   if (!stats?.listeners.some((listener) => !listener.server_closed)) {
     await engine.stop()
