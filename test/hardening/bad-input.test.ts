@@ -194,8 +194,14 @@ class Client {
     this.socket = connect({host: '127.0.0.1', port})
     this.socket.setNoDelay(true)
     this.socket.on('error', () => {})
-    this.socket.on('data', (chunk) => this.notify((this.text += chunk.toString('latin1'))))
-    this.socket.on('close', () => this.notify((this.closed = true)))
+    this.socket.on('data', (chunk) => {
+      this.text += chunk.toString('latin1')
+      this.notify()
+    })
+    this.socket.on('close', () => {
+      this.closed = true
+      this.notify()
+    })
   }
 
   ready(): Promise<void> {
@@ -222,7 +228,7 @@ class Client {
     })
   }
 
-  private notify(_: unknown) {
+  private notify() {
     for (const waiter of [...this.waiters]) waiter()
   }
 }
