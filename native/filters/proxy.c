@@ -9,24 +9,31 @@
 #define V1_MAX 107 /* the longest v1 line, CRLF included */
 static const uint8_t v2_signature[12] = "\r\n\r\n\0\r\nQUIT\n";
 
+/* What a client without a header gets: DROP, PASS (handed over at once), or, with `next`,
+ * READY with nothing consumed, so that the next filter of the chain judges its bytes (a listener
+ * that takes both proxied and direct clients, and still wants whole requests from both). */
 struct config {
-	bool missing_pass;
+	enum da_verdict missing;
 };
 
 static int item(void *config, const char *key, const char *value, char *err, size_t err_size)
 {
 	struct config *c = config;
-	bool drop = !c->missing_pass;
 	if (strcmp(key, "missing"))
 		return da__arg_unknown(key, value, err, err_size);
+	if (value && !strcmp(value, "next")) {
+		c->missing = DA_READY;
+		return 0;
+	}
+	bool drop = true;
 	int rc = da__arg_drop(key, value, &drop, err, err_size);
-	c->missing_pass = !drop;
+	c->missing = drop ? DA_DROP : DA_PASS;
 	return rc;
 }
 
 static int create(const char *arg, void **config, size_t *peek_limit, char *err, size_t err_size)
 {
-	static const struct config defaults = {0};
+	static const struct config defaults = {.missing = DA_DROP};
 	int rc = da__config_parse(arg, item, &defaults, sizeof defaults, config, err, err_size);
 	if (rc == 0)
 		*peek_limit = 16 + 0xffff;
@@ -97,16 +104,17 @@ static enum da_verdict v2(const uint8_t *b, size_t n, size_t *consumed)
 
 /*
  * READY with consumed = the header's length, so a chained filter sees the client's bytes.
- * No signature: DROP (a proxy-only listener must not take direct clients) or missing=pass.
+ * No signature: DROP (a proxy-only listener must not take direct clients), or as missing= says.
  * A signature with a malformed header, or EOF inside a header: DROP.
  */
 static enum da_verdict check(const void *config, void *state, const struct da_filter_input *in,
 			     size_t *consumed)
 {
 	const struct config *c = config;
-	enum da_verdict missing = c->missing_pass ? DA_PASS : DA_DROP, v;
+	enum da_verdict missing = c->missing, v;
 	size_t n = in->length;
 	(void)state;
+	*consumed = 0;
 	if (agrees(in->bytes, n, "PROXY ", 6))
 		v = n < 6 ? DA_MORE : v1(in->bytes, n, consumed);
 	else if (agrees(in->bytes, n, v2_signature, 12))
@@ -122,7 +130,8 @@ const struct da_filter da_filter_proxy = {
 	.abi_version = DA_FILTER_ABI_VERSION,
 	.name = "proxy",
 	.summary = "wait for a PROXY protocol v1 or v2 header (then the next filter runs after it)",
-	.usage = "missing=pass|drop (a client without the header; default drop)",
+	.usage = "missing=drop|pass|next (a client without the header: close it, hand it over, or let "
+		 "the next filter judge its bytes; default drop)",
 	.create = create,
 	.destroy = free,
 	.check = check,

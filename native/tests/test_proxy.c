@@ -31,5 +31,7 @@ static const struct vector vectors[] = {
 	V("proxy_missing_pass_chain", "proxy:missing=pass,httpready", HTTP, 1, DA_PASS, 0),
 	V("proxy_eof_in_header", "proxy", "PROXY TCP4 1.2", AT_EOF, DA_DROP, 0),
 	V("proxy_eof_in_signature", "proxy:missing=pass", "PRO", AT_EOF, DA_PASS, 0),
+	V("proxy_missing_next", "proxy:missing=next", HTTP, 1, DA_READY, 0),
+	V("proxy_missing_next_chain", "proxy:missing=next,httpready", HTTP, END, DA_READY, 0),
 };
 VECTORS(vectors)

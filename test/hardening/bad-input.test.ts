@@ -39,6 +39,7 @@ const DNS = 'dnsready'
 const DNS_DROP = 'dnsready:not-dns=drop'
 const PROXY = 'proxy,httpready'
 const PROXY_PASS = 'proxy:missing=pass,httpready'
+const PROXY_NEXT = 'proxy:missing=next,httpready'
 const DATA = 'dataready:8'
 
 const GET = 'GET /x HTTP/1.1\r\nHost: a\r\n\r\n'
@@ -138,6 +139,8 @@ const CASES: Case[] = [
   {chain: PROXY, name: 'GET without a header', pieces: one(GET), outcome: 'DROP', why: 'missing=drop: a proxy-only port takes no direct client'},
   {chain: PROXY_PASS, name: 'half a GET without a header', pieces: one('GET / HTTP/1.1\r\n'), outcome: 'PASS', why: 'missing=pass ends the chain at once: httpready does not run'},
   {chain: PROXY_PASS, name: 'PROXY v1, then GET', pieces: one(PROXY_V1 + GET), outcome: 'READY', why: 'with a header the chain runs as usual'},
+  {chain: PROXY_NEXT, name: 'half a GET without a header', pieces: one('GET / HTTP/1.1\r\n'), outcome: 'MORE', why: 'missing=next: httpready judges the direct client and waits for the rest of the head'},
+  {chain: PROXY_NEXT, name: 'a whole GET without a header', pieces: one(GET), outcome: 'READY', why: 'missing=next: httpready finds the head complete'},
 
   // dataready:8 (bytes, not a protocol).
   {chain: DATA, name: '3 bytes', pieces: one('abc'), outcome: 'MORE', why: 'fewer than 8 bytes'},
