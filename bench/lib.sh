@@ -144,6 +144,30 @@ CONF
   echo "$WORK/haproxy.cfg"
 }
 
+apache_conf() { # apache_conf PORT BACKEND_PORT: Apache (event MPM) proxying, mod_reqtimeout on
+  local mods=/usr/lib/apache2/modules
+  mkdir -p "$WORK/apache"
+  cat >"$WORK/apache/httpd.conf" <<CONF
+ServerRoot $WORK/apache
+ServerName localhost
+Listen 127.0.0.1:$1
+PidFile $WORK/apache/httpd.pid
+ErrorLog $WORK/apache/error.log
+LoadModule mpm_event_module $mods/mod_mpm_event.so
+LoadModule authz_core_module $mods/mod_authz_core.so
+LoadModule proxy_module $mods/mod_proxy.so
+LoadModule proxy_http_module $mods/mod_proxy_http.so
+LoadModule reqtimeout_module $mods/mod_reqtimeout.so
+User www-data
+Group www-data
+# The same request-head time limit as every other variant; the event MPM's default pool
+# (16 processes x 25 threads) reads request heads in its worker threads.
+RequestReadTimeout header=${PARK_S} body=${PARK_S}
+ProxyPass / http://127.0.0.1:$2/
+CONF
+  echo "$WORK/apache/httpd.conf"
+}
+
 GUNICORN=(gunicorn -k sync -w 4 --chdir "$BENCH" --log-level warning app:app)
 
 # start_backend BACKEND PORT: the bare server on 127.0.0.1:PORT (binding it itself).
@@ -182,6 +206,11 @@ start_target() {
     haproxy)
       back=$(free_port); start_backend "$backend" "$back"
       spawn haproxy haproxy -f "$(haproxy_conf "$PORT" "$back")"
+      wait_listen "$PORT" ;;
+    apache-reqtimeout)
+      need apache2:apache2
+      back=$(free_port); start_backend "$backend" "$back"
+      spawn apache apache2 -f "$(apache_conf "$PORT" "$back")" -DFOREGROUND
       wait_listen "$PORT" ;;
     nginx-proxy)
       back=$(free_port); start_backend "$backend" "$back"

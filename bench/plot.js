@@ -8,7 +8,7 @@ import {read, s1Medians} from './results.js'
 
 const plots = fileURLToPath(new URL('./plots/', import.meta.url))
 const COLOURS = ['#8c8c8c', '#5b8fd9', '#2e9e5b', '#d98c2e', '#b85bd9', '#d95b5b']
-const VARIANT_LABEL = {bare: 'bare', kernel: 'kernel TCP_DEFER_ACCEPT', httpready: 'defer-accept httpready', haproxy: 'HAProxy in front', 'nginx-proxy': 'nginx proxy in front'}
+const VARIANT_LABEL = {bare: 'bare', kernel: 'kernel TCP_DEFER_ACCEPT', httpready: 'defer-accept httpready', haproxy: 'HAProxy in front', 'nginx-proxy': 'nginx proxy in front', 'apache-reqtimeout': 'Apache mod_reqtimeout in front'}
 
 const escape = (text) => String(text).replace(/&/g, '&amp;').replace(/</g, '&lt;')
 const short = (value) => (value >= 1000 ? `${(value / 1000).toFixed(1)}k` : String(+value.toFixed(value < 1 ? 3 : 1)))

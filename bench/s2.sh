@@ -1,10 +1,20 @@
 #!/usr/bin/env bash
 # S2 slow clients: slowhttptest (slow headers at 1,000 and 4,000 connections, slow body at 1,000)
-# against gunicorn sync -w 4 in every variant, while wrk measures good clients (a new connection
-# per request). Figure: good requests/s under attack as a share of the same server unattacked.
+# against gunicorn sync -w 4 in every variant and behind Apache with mod_reqtimeout, while wrk
+# measures good clients (a new connection per request). Figure: good requests/s under attack as a share of the same server unattacked.
 source "$(dirname "$0")/lib.sh"
 need wrk:wrk gunicorn:gunicorn haproxy:haproxy nginx:nginx slowhttptest:slowhttptest
-OUT=$RESULTS/S2.jsonl; : >"$OUT"
+OUT=$RESULTS/S2.jsonl
+# S2_VARIANTS="a b" reruns only those variants: their lines replace their own, the rest stay.
+if [[ -n ${S2_VARIANTS:-} ]]; then
+  read -ra variants <<<"$S2_VARIANTS"
+  node -e 'const fs = require("fs"), [file, ...rerun] = process.argv.slice(1)
+    const kept = fs.readFileSync(file, "utf8").split("\n").filter((l) => l && !rerun.includes(JSON.parse(l).variant))
+    fs.writeFileSync(file, kept.map((l) => l + "\n").join(""))' "$OUT" "${variants[@]}"
+else
+  variants=("${VARIANTS[@]}" apache-reqtimeout)
+  : >"$OUT"
+fi
 DURATION=${DURATION:-5}
 ATTACKS=${ATTACKS:-"headers:1000 headers:4000 body:1000"}
 
@@ -13,7 +23,7 @@ established() { ss -Htn state established "dport = :$PORT" | wc -l; }
 
 for attack in $ATTACKS; do
   kind=${attack%%:*} conns=${attack#*:}
-  for variant in "${VARIANTS[@]}"; do
+  for variant in "${variants[@]}"; do
     start_target gunicorn "$variant"
     alone=$(good)
     flag=-H; [[ $kind == body ]] && flag=-B
