@@ -2,7 +2,7 @@
 // LISTEN_FDS, names in LISTEN_FDNAMES, and LISTEN_PID naming the process they are meant for.
 import {DeferAcceptError} from '../errors.js'
 
-export const FIRST_LISTEN_FD = 3
+const FIRST_LISTEN_FD = 3
 
 export interface InheritedSocket {
   fd: number

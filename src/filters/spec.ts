@@ -12,7 +12,7 @@ export interface FilterOption {
 
 const NAME = /^[a-z0-9][a-z0-9-]{0,14}$|\//
 
-export function parseChain(text: string): FilterSpec[] {
+function parseChain(text: string): FilterSpec[] {
   if (!text) throw new DeferAcceptError('USAGE', 'empty filter', 'write --filter httpready, or --filter proxy,httpready')
   return text.split(',').map((link) => {
     const colon = link.indexOf(':')
