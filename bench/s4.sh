@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # S4 scale: SIZES (10,000 then 50,000) parked idle-after-first-byte connections (bench/park.py:
-# "G" and then nothing) against `wrap --listen 127.0.0.1:0 --filter httpready --timeout 300` in front of gunicorn sync
-# -w 4 (not nginx: in bind mode the engine gets the default 30 s timeout, not --timeout).
+# "G" and then nothing) against `wrap --listen 127.0.0.1:0 --filter httpready --timeout 300` in
+# front of gunicorn sync -w 4.
 # Figures at each size: the engine's memory above its base per parked connection (VmRSS; and
 # the kernel's: its epoll entries from /proc/slabinfo, all slab from /proc/meminfo, which also
 # holds both ends' sockets and whatever else runs on the machine), the engine's CPU to park
