@@ -1,5 +1,5 @@
 // Where the native build put the engine and the preload library: native/build/ of this package,
-// found from this file's own location so it works from src/ (tests) and dist/ (installed).
+// found from the package root, so it works from src/ (tests), dist/ and the bundle.
 import {existsSync} from 'node:fs'
 
 import {DeferAcceptError} from '../errors.js'

@@ -1,6 +1,7 @@
 // Linux: the kernel's only accept filter is TCP_DEFER_ACCEPT (dataready with one byte). Every
 // content filter is the engine's job; this adapter says so and configures the kernel part.
 import {DeferAcceptError} from '../errors.js'
+import {BUILT_IN_FILTERS} from './kernel-filters.js'
 import {decodeLinuxAddress, encodeLinuxAddress} from './sockaddr.js'
 import {requireSocket} from './socket-checks.js'
 import type {FilterSpec, FilterSupport, KernelFilterState, PlatformAdapter, SocketCalls, SocketConstants} from './types.js'
@@ -25,7 +26,8 @@ export const LINUX: SocketConstants & {TCP_DEFER_ACCEPT: number; SO_PROTOCOL: nu
 
 const linuxFamily = (sockaddr: Buffer) => sockaddr.readUInt16LE(0)
 
-const ENGINE_ONLY = ['httpready', 'dnsready', 'tlsready', 'proxy']
+// Every built-in filter but dataready needs the engine here.
+const ENGINE_ONLY = BUILT_IN_FILTERS.filter((name) => name !== 'dataready')
 
 /** What the kernel applies for a requested TCP_DEFER_ACCEPT: it counts SYN-ACK retransmissions,
  *  1 s doubling up to 120 s, and reads back their sum (net/ipv4/tcp.c, secs_to_retrans). */

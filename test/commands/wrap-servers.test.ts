@@ -1,16 +1,14 @@
 // `wrap --filter httpready` in front of unmodified servers from Debian and Node: gunicorn's sync
 // workers (socket activation), nginx binding its own port (master and workers, in the foreground
 // and daemonized), and a node http server. Half-sent clients must not hold a worker.
-import {mkdtempSync, rmSync} from 'node:fs'
+import {rmSync} from 'node:fs'
 import {connect, type Socket} from 'node:net'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {cli, listeningPort, type Running} from '../helpers/cli.js'
 import {get} from '../helpers/http.js'
-import {nginxCommand, nginxPid} from '../helpers/nginx.js'
-import {alive, freePort, HERE as PRELOAD_TESTS} from '../preload/helpers.js'
+import {wrappedNginx} from '../helpers/nginx.js'
+import {alive, HERE as PRELOAD_TESTS} from '../preload/helpers.js'
 
 const running: Running[] = []
 const sockets: Socket[] = []
@@ -67,13 +65,9 @@ describe('unmodified servers behind wrap --filter httpready', () => {
   })
 
   it.each([false, true])('3. nginx with master and 2 workers (daemon %s), binding its own port', async (daemon) => {
-    const dir = mkdtempSync(join(tmpdir(), 'da-nginx-'))
-    dirs.push(dir)
-    const port = await freePort()
-    const r = cli(['wrap', '--filter', `${port}=httpready`, '--', ...nginxCommand(dir, port, daemon)])
+    const {r, dir, port, master} = await wrappedNginx(daemon)
     running.push(r)
-    await until(() => nginxPid(dir) > 0, 'the nginx pid file')
-    const master = nginxPid(dir)
+    dirs.push(dir)
     await halfSent(port, 4)
     const workers = new Set<string>()
     for (let i = 0; i < 6; i++) workers.add((await get(port)).body)

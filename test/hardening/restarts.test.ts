@@ -3,15 +3,13 @@
 // request may be refused or cut. nginx's binary upgrade (USR2) is not supported in bind mode:
 // the new binary gets the environment nginx saved at start, without the list of hand-over
 // descriptors the preload added at listen() (README, known limits).
-import {mkdtempSync, rmSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
+import {rmSync} from 'node:fs'
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {cli, listeningPort, type Running} from '../helpers/cli.js'
 import {get} from '../helpers/http.js'
-import {nginxCommand, nginxPid, nginxWorkersStarted} from '../helpers/nginx.js'
-import {freePort, HERE as PRELOAD_TESTS} from '../preload/helpers.js'
+import {nginxWorkersStarted, wrappedNginx} from '../helpers/nginx.js'
+import {HERE as PRELOAD_TESTS} from '../preload/helpers.js'
 
 const running: Running[] = []
 const dirs: string[] = []
@@ -72,13 +70,9 @@ describe('server restarts under load, behind wrap --filter httpready', () => {
   })
 
   it.each([false, true])('2. nginx reload (HUP), daemon %s: new workers, no request lost', async (daemon) => {
-    const dir = mkdtempSync(join(tmpdir(), 'da-nginx-'))
-    dirs.push(dir)
-    const port = await freePort()
-    const r = cli(['wrap', '--filter', `${port}=httpready`, '--', ...nginxCommand(dir, port, daemon)])
+    const {r, dir, port, master} = await wrappedNginx(daemon)
     running.push(r)
-    await until(() => nginxPid(dir) > 0, 'the nginx pid file')
-    const master = nginxPid(dir)
+    dirs.push(dir)
     await until(() => nginxWorkersStarted(dir) >= 2, 'workers')
     const before = new Set([(await get(port)).body])
     const traffic = load(port)

@@ -1,7 +1,11 @@
 // nginx from Debian as a test server: a master and two workers answering their own pid, with
 // every path inside one temporary folder, so a test can start and stop its own.
-import {readFileSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+
+import {freePort} from '../preload/helpers.js'
+import {cli, type Running} from './cli.js'
 
 /** Writes DIR/nginx.conf listening on 127.0.0.1:PORT; returns the nginx command line. */
 export function nginxCommand(dir: string, port: number, daemon: boolean): string[] {
@@ -32,4 +36,21 @@ export function nginxWorkersStarted(dir: string): number {
   } catch {
     return 0
   }
+}
+
+/** `wrap --filter PORT=httpready -- nginx ...` in a new temporary folder, once the master's pid
+ *  file is written. The caller stops r and removes dir. */
+export async function wrappedNginx(daemon: boolean): Promise<{r: Running; dir: string; port: number; master: number}> {
+  const dir = mkdtempSync(join(tmpdir(), 'da-nginx-'))
+  const port = await freePort()
+  const r = cli(['wrap', '--filter', `${port}=httpready`, '--', ...nginxCommand(dir, port, daemon)])
+  const end = Date.now() + 15_000
+  while (nginxPid(dir) === 0) {
+    if (Date.now() > end || r.child.exitCode !== null) {
+      await r.stop()
+      throw new Error(`nginx wrote no pid file; wrapper stderr: ${r.stderr()}`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  return {r, dir, port, master: nginxPid(dir)}
 }
