@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/param.h>
+#include <unistd.h>
 
 #include "engine.h"
 
@@ -118,21 +120,29 @@ static int check_chain(const struct options *o)
 static int serve(const struct options *o)
 {
 	struct da_engine e;
+	struct da_listener_spec specs[MAX_LISTENERS];
 	char err[512];
+	int highest_fd = o->control_fd;
+	for (int i = 0; i < o->listener_count; i++) {
+		struct da_listener_spec *s = &specs[i];
+		if (da__spec_parse(o->listeners[i], s, err, sizeof err) < 0)
+			return bad(err, NULL);
+		if (s->listen_fd < 0 || s->handover_fd < 0 || !s->chain)
+			return bad("a listener needs listen=FD handover=FD chain=CHAIN", NULL);
+		highest_fd = MAX(highest_fd, MAX(s->listen_fd, s->handover_fd));
+	}
+	/* Descriptors the engine was not given but inherited (a stray pipe of whoever started the
+	 * wrapper) would stay open as long as the engine lives: a reader of that pipe would never
+	 * see its end. Closed before the engine opens its own. */
+	close_range((unsigned)MAX(highest_fd, STDERR_FILENO) + 1, ~0U, 0);
 	int rc = da__engine_init(&e, (uint32_t)o->max_parked, o->plugin_dir);
 	if (rc < 0) {
 		fprintf(stderr, "da-engine: cannot start: %s\n", strerror(-rc));
 		return EXIT_FATAL;
 	}
-	for (int i = 0; i < o->listener_count; i++) {
-		struct da_listener_spec s;
-		if (da__spec_parse(o->listeners[i], &s, err, sizeof err) < 0)
+	for (int i = 0; i < o->listener_count; i++)
+		if (da__listener_add(&e, &specs[i], err, sizeof err) < 0)
 			return bad(err, NULL);
-		if (s.listen_fd < 0 || s.handover_fd < 0 || !s.chain)
-			return bad("a listener needs listen=FD handover=FD chain=CHAIN", NULL);
-		if (da__listener_add(&e, &s, err, sizeof err) < 0)
-			return bad(err, NULL);
-	}
 	e.register_defaults = o->register_defaults;
 	if (o->control_fd >= 0 && (rc = da__control_init(&e, o->control_fd)) < 0)
 		return bad("--control is not a usable socket", strerror(-rc));

@@ -1,5 +1,8 @@
 // A whole request reaches the server once, with every byte still unread and the client's own
-// address; a silent client never does; a request in pieces only when it is complete.
+// address; a silent client never does; a request in pieces only when it is complete. The engine
+// keeps only the descriptors it was given.
+import {readdirSync, readlinkSync} from 'node:fs'
+
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {client, handoverPair, sha256, sleep, spec, startEngine, startServer, stopAll, tcpListener} from './helpers.js'
@@ -70,5 +73,19 @@ describe('hand-over', () => {
     const ports = new Set(server.handed.map((h) => h.port))
     expect(ports).toEqual(new Set(clients.map((c) => c.port)))
     for (const c of clients) expect(server.handed.find((h) => h.port === c.port)!.sha256).toBe(sha256(c.sent))
+  })
+
+  it('keeps no descriptor it inherited but was not given', async () => {
+    const listener = tcpListener()
+    const stray = tcpListener() // passed as descriptor 5, named by no argument
+    const [engineEnd, serverEnd] = handoverPair()
+    const server = await startServer(serverEnd)
+    const engine = startEngine(['--listener', spec('httpready')], [listener.fd, engineEnd, stray.fd])
+    const c = await client(listener.port)
+    c.send(REQUEST)
+    await server.waitFor(1)
+    const engineFiles = readdirSync(`/proc/${engine.child.pid}/fd`).map((fd) => readlinkSync(`/proc/${engine.child.pid}/fd/${fd}`))
+    expect(engineFiles).not.toContain(readlinkSync(`/proc/self/fd/${stray.fd}`))
+    expect(engineFiles).toContain(readlinkSync(`/proc/self/fd/${listener.fd}`))
   })
 })

@@ -96,8 +96,7 @@ describe('faults', () => {
     const engine = await until(() => enginePid(r))
     expect((await post(port)).outcome).toBe('ok')
     // Room for 6 more descriptors: 6 clients that send half a head take them (parked), the
-    // clients after them find none. (The limit bounds descriptor numbers; the engine may have
-    // inherited a stray high one, hence counting only those below it.)
+    // clients after them find none. (The limit bounds descriptor numbers, not their count.)
     const free = (limit: number) => limit - fdNumbers(engine).filter((fd) => fd < limit).length
     let limit = 0
     while (free(limit) < 6) limit++

@@ -2,7 +2,7 @@
 // fixture server (test/fixtures/activated_server.py), real clients on loopback, and /proc to see
 // the engine's user, memory and descriptors. Everything started here is stopped by pid in stopAll().
 import {createHash, randomBytes} from 'node:crypto'
-import {readdirSync, readFileSync} from 'node:fs'
+import {readdirSync, readFileSync, readlinkSync} from 'node:fs'
 import {request} from 'node:http'
 import {connect, type Socket} from 'node:net'
 
@@ -74,6 +74,32 @@ export function fdNumbers(pid: number): number[] {
 
 export function fdCount(pid: number): number {
   return fdNumbers(pid).length
+}
+
+/** What each descriptor is, by kind ("socket", "anon_inode:[eventpoll]", "/dev/null"), sorted:
+ * a mismatch then names the descriptor that leaked. */
+export function fdKinds(pid: number): string[] {
+  return fdNumbers(pid)
+    .flatMap((fd) => {
+      try {
+        return [readlinkSync(`/proc/${pid}/fd/${fd}`).replace(/:\[\d+\]$/, '')]
+      } catch {
+        return [] // closed meanwhile
+      }
+    })
+    .sort()
+}
+
+/** The engine's descriptors at rest: the fewest of several samples, since a stats client (an
+ * `inspect` of another test, which asks every engine on the host) holds one for a moment. */
+export async function restingFdKinds(pid: number, samples = 10): Promise<string[]> {
+  let fewest = fdKinds(pid)
+  for (let i = 1; i < samples; i++) {
+    await sleep(50)
+    const now = fdKinds(pid)
+    if (now.length < fewest.length) fewest = now
+  }
+  return fewest
 }
 
 /** Polls until check() returns a value other than undefined. */
