@@ -82,8 +82,9 @@ static int is_tcp_listener(int fd)
 }
 
 /* `register CHAIN [key=value...]` with a listening TCP socket: the engine takes it over and
- * answers `ok` with the server's end of a new hand-over pair. */
-static void register_listener(struct da_engine *e, int client, char *text, int listen_fd)
+ * answers `ok` with the server's end of a new hand-over pair. False when it did not take the
+ * socket: the caller still holds it. */
+static bool register_listener(struct da_engine *e, int client, char *text, int listen_fd)
 {
 	char err[512], items[2 * REQUEST_MAX], *rest = strchr(text, ' ');
 	if (rest)
@@ -92,29 +93,37 @@ static void register_listener(struct da_engine *e, int client, char *text, int l
 	int pair[2];
 	if (listen_fd < 0 || !is_tcp_listener(listen_fd)) {
 		answer_error(client, "register needs one listening TCP socket in SCM_RIGHTS");
-		return;
+		return false;
 	}
 	/* Later items win: the request's own after the engine's defaults. */
 	snprintf(items, sizeof items, "%s %s", e->register_defaults ? e->register_defaults : "",
 		 rest ? rest : "");
 	if (da__spec_parse(items, &s, err, sizeof err) < 0) {
 		answer_error(client, err);
-		return;
+		return false;
 	}
 	s.chain = text;
 	s.listen_fd = listen_fd;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) {
 		answer_error(client, strerror(errno));
-		return;
+		return false;
 	}
 	s.handover_fd = pair[0];
 	if (da__listener_add(e, &s, err, sizeof err) < 0) {
 		close(pair[0]);
 		answer_error(client, err);
-	} else {
-		send_answer(client, "ok", 2, pair[1]);
+		close(pair[1]);
+		return false;
 	}
+	struct da_listener *l = &e->listeners[e->listener_count - 1];
+	int rc = da__keep(e, &s, l->address);
+	l->kept = rc == 0 && e->keep_post >= 0;
+	if (rc < 0)
+		fprintf(stderr, "da-engine: listener %s is served but not kept for the next engine: "
+			"%s\n", l->address, strerror(-rc));
+	send_answer(client, "ok", 2, pair[1]);
 	close(pair[1]);
+	return true;
 }
 
 void da__control_event(struct da_engine *e, int client, uint32_t events)
@@ -148,8 +157,8 @@ void da__control_event(struct da_engine *e, int client, uint32_t events)
 		else
 			send_answer(client, answer, (size_t)len, -1);
 	} else if (!strncmp(request, "register ", 9)) {
-		register_listener(e, client, request + 9, fd);
-		return; /* the descriptor is the listener's now, or closed */
+		if (register_listener(e, client, request + 9, fd))
+			return; /* the descriptor is the listener's now */
 	} else {
 		answer_error(client, "unknown request: expected `stats` or `register CHAIN`");
 	}

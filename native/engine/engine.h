@@ -69,6 +69,7 @@ struct da_listener {
 	bool server_nonblock; /* the server side sent 'N': hand sockets over non-blocking */
 	bool blocked;         /* the hand-over pair is full: not accepting until EPOLLOUT */
 	bool hung_up;         /* every server closed its end: this listener is finished */
+	bool kept;            /* registered by a server: a copy waits in the wrapper's queue */
 	uint8_t *peek;        /* da_chain_peek_limit bytes, at least one */
 	size_t peek_size;
 	bool busy;            /* the last batch found two or more waiting: accept in batches */
@@ -106,6 +107,9 @@ struct da_engine {
 	/* Items a `register` request starts from (the wrapper's --timeout and the like): bind-mode
 	 * listeners get the same settings as the ones on the command line. */
 	const char *register_defaults;
+	/* The wrapper's queue of registered listeners (keep.c): post to one end, take from the
+	 * other; -1 without --keep. */
+	int keep_post, keep_take;
 	uint64_t epoch_ms;
 };
 
@@ -158,6 +162,11 @@ int da__control_init(struct da_engine *e, int fd);
 void da__control_accept(struct da_engine *e);
 void da__control_event(struct da_engine *e, int fd, uint32_t events);
 int da__stats_client(const char *path);
+
+/* keep.c: registered listeners a restarted engine serves again */
+int da__keep(struct da_engine *e, const struct da_listener_spec *s, const char *address);
+void da__keep_restore(struct da_engine *e);
+void da__keep_forget(struct da_engine *e, int handover_fd);
 
 /* stats.c */
 void da__stats_park_time(struct da_counters *c, uint32_t ms);

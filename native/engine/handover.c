@@ -121,6 +121,8 @@ static void hang_up(struct da_engine *e, uint32_t li)
 	struct da_listener *l = &e->listeners[li];
 	l->hung_up = true;
 	da__park_close_all(e, li);
+	if (l->kept)
+		da__keep_forget(e, l->handover_fd);
 	close(l->listen_fd); /* our copy only: the wrapper keeps its own */
 	close(l->handover_fd);
 	e->live_handovers--;

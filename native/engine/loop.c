@@ -33,7 +33,8 @@ int da__epoll(struct da_engine *e, int op, int fd, uint32_t events, uint64_t dat
 
 int da__engine_init(struct da_engine *e, uint32_t max_parked, const char *plugin_dir)
 {
-	*e = (struct da_engine){.control_fd = -1, .plugin_dir = plugin_dir, .epoch_ms = monotonic_ms()};
+	*e = (struct da_engine){.control_fd = -1, .keep_post = -1, .keep_take = -1,
+				.plugin_dir = plugin_dir, .epoch_ms = monotonic_ms()};
 	e->park.max = max_parked;
 	e->park.free_head = DA_NIL;
 	/* Every parked connection is a descriptor: take all the hard limit allows. */

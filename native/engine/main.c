@@ -22,8 +22,8 @@ static const char usage[] =
 	"usage: da-engine --list\n"
 	"       da-engine [--plugin-dir DIR] --check CHAIN\n"
 	"       da-engine --stats CONTROL_PATH\n"
-	"       da-engine [--control FD [--register-defaults SPEC]] [--max-parked N] [--plugin-dir DIR]\n"
-	"                 [--user NAME]\n"
+	"       da-engine [--control FD [--register-defaults SPEC] [--keep FD,FD]] [--max-parked N]\n"
+	"                 [--plugin-dir DIR] [--user NAME]\n"
 	"                 --listener SPEC...\n"
 	"SPEC: listen=FD handover=FD chain=CHAIN timeout=MS on-timeout=drop|pass backlog=N "
 	"address=TEXT\n";
@@ -31,7 +31,7 @@ static const char usage[] =
 struct options {
 	const char *check, *stats, *plugin_dir, *user, *register_defaults;
 	bool list;
-	int control_fd;
+	int control_fd, keep_post, keep_take;
 	unsigned long max_parked;
 	char *listeners[MAX_LISTENERS];
 	int listener_count;
@@ -45,7 +45,8 @@ static int bad(const char *what, const char *detail)
 
 static int parse(int argc, char **argv, struct options *o)
 {
-	*o = (struct options){.control_fd = -1, .max_parked = DEFAULT_MAX_PARKED,
+	*o = (struct options){.control_fd = -1, .keep_post = -1, .keep_take = -1,
+			      .max_parked = DEFAULT_MAX_PARKED,
 			      .user = DEFAULT_USER};
 	for (int i = 1; i < argc; i++) {
 		const char *flag = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
@@ -69,7 +70,11 @@ static int parse(int argc, char **argv, struct options *o)
 			o->register_defaults = value;
 		else if (!strcmp(flag, "--control"))
 			o->control_fd = (int)strtol(value, &end, 10);
-		else if (!strcmp(flag, "--max-parked"))
+		else if (!strcmp(flag, "--keep")) {
+			if (sscanf(value, "%d,%d", &o->keep_post, &o->keep_take) != 2 ||
+			    o->keep_post < 0 || o->keep_take < 0)
+				return bad("--keep needs two descriptors, FD,FD", value);
+		} else if (!strcmp(flag, "--max-parked"))
 			o->max_parked = strtoul(value, &end, 10);
 		else if (!strcmp(flag, "--listener") && o->listener_count < MAX_LISTENERS)
 			o->listeners[o->listener_count++] = argv[i];
@@ -122,7 +127,7 @@ static int serve(const struct options *o)
 	struct da_engine e;
 	struct da_listener_spec specs[MAX_LISTENERS];
 	char err[512];
-	int highest_fd = o->control_fd;
+	int highest_fd = MAX(o->control_fd, MAX(o->keep_post, o->keep_take));
 	for (int i = 0; i < o->listener_count; i++) {
 		struct da_listener_spec *s = &specs[i];
 		if (da__spec_parse(o->listeners[i], s, err, sizeof err) < 0)
@@ -143,6 +148,9 @@ static int serve(const struct options *o)
 	for (int i = 0; i < o->listener_count; i++)
 		if (da__listener_add(&e, &specs[i], err, sizeof err) < 0)
 			return bad(err, NULL);
+	e.keep_post = o->keep_post;
+	e.keep_take = o->keep_take;
+	da__keep_restore(&e);
 	e.register_defaults = o->register_defaults;
 	if (o->control_fd >= 0 && (rc = da__control_init(&e, o->control_fd)) < 0)
 		return bad("--control is not a usable socket", strerror(-rc));

@@ -36,6 +36,9 @@ export interface EngineOptions {
   user?: string
   /** Settings of listeners that servers register themselves (bind mode, SO_ACCEPTFILTER). */
   registered?: Pick<EngineListener, 'timeoutMs' | 'onTimeout' | 'backlog'>
+  /** Both ends of a SEQPACKET pair, [post, take]: the engine keeps registered listeners in it,
+   * and the engine restarted after a crash takes them back (native/README.md). */
+  keep?: [number, number]
   /** Where the engine's stderr goes, line by line (default: this process's stderr, prefixed). */
   log?: (line: string) => void
 }
@@ -59,6 +62,7 @@ export function engineCommand(options: EngineOptions): {fds: number[]; args: str
     const {timeoutMs, onTimeout, backlog} = options.registered
     args.push('--register-defaults', `timeout=${timeoutMs} on-timeout=${onTimeout} backlog=${backlog}`)
   }
+  if (options.keep) args.push('--keep', options.keep.map(at).join(','))
   if (options.maxParked !== undefined) args.push('--max-parked', String(options.maxParked))
   if (options.pluginDir !== undefined) args.push('--plugin-dir', options.pluginDir)
   if (options.user !== undefined) args.push('--user', options.user)

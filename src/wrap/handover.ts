@@ -1,5 +1,6 @@
 // The AF_UNIX sockets between the wrapper, the engine and the server: a SOCK_SEQPACKET pair per
-// engine-served listener (one message, one connection), and the engine's control socket.
+// engine-served listener (one message, one connection), the engine's control socket, and the
+// queue that keeps registered listeners across engine restarts.
 import {mkdirSync, rmSync} from 'node:fs'
 import {dirname} from 'node:path'
 
@@ -14,6 +15,12 @@ const SUN_PATH_MAX = 108
 
 /** [engine's end, server's end]. */
 export function openHandoverPair(): [number, number] {
+  return socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC)
+}
+
+/** The queue where the engine keeps the listeners servers registered, for the engine after it:
+ * [post end, take end], both held by the wrapper, which never reads it. */
+export function openKeepQueue(): [number, number] {
   return socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC)
 }
 

@@ -10,7 +10,7 @@ import {preloadPath, readStats, startEngine, type Engine, type EngineListener} f
 import {DeferAcceptError} from '../errors.js'
 import {socketCalls} from '../platform/libc.js'
 import type {KernelFilterState, PlatformAdapter} from '../platform/types.js'
-import {openControlSocket, openHandoverPair} from './handover.js'
+import {openControlSocket, openHandoverPair, openKeepQueue} from './handover.js'
 import {linkage} from './elf.js'
 import type {Listener} from './listeners.js'
 import type {OnTimeout, Plan} from './plan.js'
@@ -102,15 +102,18 @@ export async function run(adapter: PlatformAdapter, options: RunOptions): Promis
   applyKernelFilters(adapter, options)
   let plan: HandOver | undefined
   let control: ReturnType<typeof openControlSocket> | undefined
+  let keep: [number, number] | undefined
   try {
     plan = handOver(options)
     const env: Record<string, string> = {}
     let engine: Engine | undefined
     if (needsEngine) {
       control = openControlSocket()
+      keep = openKeepQueue()
       engine = startEngine({
         listeners: plan.engineListeners,
         controlFd: control.fd,
+        keep,
         registered: {timeoutMs: options.timeoutSeconds * 1000, onTimeout: options.onTimeout ?? 'drop', backlog: options.backlog},
         maxParked: options.maxParked,
         pluginDir: options.pluginDir,
@@ -130,7 +133,7 @@ export async function run(adapter: PlatformAdapter, options: RunOptions): Promis
     if (engine) await drain(engine, control!.path)
     return exitStatus(code, signal)
   } finally {
-    const ours = [...(plan?.engineListeners.map((listener) => listener.handoverFd) ?? []), ...(plan?.serverEnds ?? [])]
+    const ours = [...(plan?.engineListeners.map((listener) => listener.handoverFd) ?? []), ...(plan?.serverEnds ?? []), ...(keep ?? [])]
     for (const fd of ours) socketCalls.close(fd)
     if (control) {
       socketCalls.close(control.fd)

@@ -169,6 +169,63 @@ describe('wrap in bind mode', () => {
     expect(Date.now() - started).toBeLessThan(10_000) // the engine's own default would be 30 s
     expect(r.stderr()).not.toMatch(/"GET \/ HTTP/)
   })
+
+  it('10. SIGKILL of the engine, twice: each new engine serves the listener the server registered', async () => {
+    const port = await freePort()
+    const r = cli(['wrap', '--filter', `${port}=httpready`, '--', 'python3', '-u', '-m', 'http.server', String(port), '--bind', '127.0.0.1'])
+    running.push(r)
+    await r.waitFor(/Serving HTTP/)
+    const enginePid = () => {
+      try {
+        return Number(execFileSync('pgrep', ['-P', String(r.child.pid), '-f', 'da-engine']).toString().trim()) || undefined
+      } catch {
+        return undefined // between a death and the restart
+      }
+    }
+    let engine = enginePid()!
+    expect((await get(port, '/?first')).status).toBe(200)
+    for (const round of [1, 2]) {
+      process.kill(engine, 'SIGKILL')
+      const end = Date.now() + 5000
+      while ((enginePid() ?? engine) === engine && Date.now() < end) await sleep(20)
+      expect(enginePid()).not.toBe(engine)
+      engine = enginePid()!
+      ;(await open(port)).write(`GET /half-sent-${round} HTTP/1.1\r\n`)
+      expect((await get(port, `/?after-${round}`, 5000)).status).toBe(200)
+    }
+    await sleep(300)
+    expect(r.stderr()).toMatch(/GET \/\?after-2/)
+    expect(r.stderr()).not.toMatch(/half-sent|registered listener/) // still filtered; nothing lost
+  })
+
+  it('11. a listener the server closes is let go: its port refuses connections, none is kept for the next engine', async () => {
+    const port = await freePort()
+    const server = [
+      'import socket, time',
+      'listener = socket.create_server(("127.0.0.1", PORT))',
+      'client, _ = listener.accept()',
+      'client.recv(65536)',
+      'client.sendall(b"HTTP/1.0 200 OK\\r\\nContent-Length: 0\\r\\n\\r\\n")',
+      'client.close()',
+      'listener.close()',
+      'print("closed", flush=True)',
+      'time.sleep(30)',
+    ].join('\n').replace('PORT', String(port))
+    const r = cli(['wrap', '--filter', `${port}=httpready`, '--', 'python3', '-c', server])
+    running.push(r)
+    let answered: {status: number} | undefined
+    for (const end = Date.now() + 10_000; !answered && Date.now() < end; ) answered = await get(port, '/', 2000).catch(() => sleep(100).then(() => undefined))
+    expect(answered?.status).toBe(200)
+    await r.waitFor(/closed/)
+    const refused = async () => {
+      for (const end = Date.now() + 5000; Date.now() < end; await sleep(100)) {
+        const outcome = await open(port).then((socket) => (socket.destroy(), 'connected'), (error: NodeJS.ErrnoException) => error.code)
+        if (outcome !== 'connected') return outcome
+      }
+      return 'still connected after 5 s'
+    }
+    expect(await refused()).toBe('ECONNREFUSED')
+  })
 })
 
 function freePort(): Promise<number> {

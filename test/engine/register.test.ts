@@ -66,12 +66,16 @@ describe('register', () => {
     expect(await engine.exit).toBe(0)
   })
 
-  it('answers an error for a chain it cannot build', async () => {
+  it('answers an error for a chain it cannot build, and keeps no copy of the socket', async () => {
     const control = controlSocket()
     startEngine(['--control', '3'], [control.fd])
     const server = register(control.path, 'nosuchfilter')
+    const exited = new Promise((resolve) => server.child.once('exit', resolve))
     const answer = await until(() => server.lines[0], 15_000)
     expect(answer.answer).toMatch(/^error .*nosuchfilter/)
     expect((await readStats(control.path)).listeners).toHaveLength(0)
+    // The server has exited: a copy left in the engine would keep its port accepting.
+    await exited
+    await expect(client(answer.port as number)).rejects.toMatchObject({code: 'ECONNREFUSED'})
   })
 })

@@ -16,16 +16,18 @@ describe('supervisor', () => {
   it('numbers the descriptors it passes from 3, each once', () => {
     const {fds, args} = engineCommand({
       controlFd: 40,
+      keep: [44, 45],
       listeners: [
         {listenFd: 41, handoverFd: 42, chain: 'httpready', timeoutMs: 1000, onTimeout: 'pass', backlog: 8, address: '127.0.0.1:80'},
         {listenFd: 41, handoverFd: 43, chain: 'dataready', timeoutMs: 500, onTimeout: 'drop', backlog: 4},
       ],
     })
-    expect(fds).toEqual([40, 41, 42, 43])
+    expect(fds).toEqual([40, 44, 45, 41, 42, 43])
     expect(args).toEqual([
       '--control', '3',
-      '--listener', 'listen=4 handover=5 chain=httpready timeout=1000 on-timeout=pass backlog=8 address=127.0.0.1:80',
-      '--listener', 'listen=4 handover=6 chain=dataready timeout=500 on-timeout=drop backlog=4',
+      '--keep', '4,5',
+      '--listener', 'listen=6 handover=7 chain=httpready timeout=1000 on-timeout=pass backlog=8 address=127.0.0.1:80',
+      '--listener', 'listen=6 handover=8 chain=dataready timeout=500 on-timeout=drop backlog=4',
     ])
   })
 
