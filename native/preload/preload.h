@@ -81,6 +81,7 @@ struct da__real {
 	int (*getpeername)(int, struct sockaddr *, socklen_t *);
 	int (*getsockopt)(int, int, int, void *, socklen_t *);
 	int (*setsockopt)(int, int, int, const void *, socklen_t);
+	int (*execve)(const char *, char *const[], char *const[]);
 };
 
 extern struct da__real da__real;

@@ -48,6 +48,7 @@ void da__resolve(void)
 	r.getpeername = dlsym(RTLD_NEXT, "getpeername");
 	r.getsockopt = dlsym(RTLD_NEXT, "getsockopt");
 	r.setsockopt = dlsym(RTLD_NEXT, "setsockopt");
+	r.execve = dlsym(RTLD_NEXT, "execve");
 	/* fcntl64 only exists in glibc >= 2.28; before that fcntl is the same function. */
 	if (!r.fcntl64)
 		r.fcntl64 = r.fcntl;

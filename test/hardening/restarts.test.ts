@@ -1,15 +1,15 @@
-// Servers that restart themselves under load keep their listener: gunicorn's HUP (new workers)
-// and nginx's reload (HUP: new workers, the same listeners). A client loop runs throughout; no
-// request may be refused or cut. nginx's binary upgrade (USR2) is not supported in bind mode:
-// the new binary gets the environment nginx saved at start, without the list of hand-over
-// descriptors the preload added at listen() (README, known limits).
+// Servers that restart themselves under load keep their listener: gunicorn's HUP (new workers),
+// nginx's reload (HUP: new workers, the same listeners) and nginx's binary upgrade (USR2: a new
+// master inherits the listeners, then the old one quits). A client loop runs throughout; no
+// request may be refused or cut.
 import {rmSync} from 'node:fs'
 import {afterEach, describe, expect, it} from 'vitest'
 
+import {parentPid} from '../../src/inspect/processes.js'
 import {cli, listeningPort, type Running} from '../helpers/cli.js'
 import {get} from '../helpers/http.js'
-import {nginxWorkersStarted, wrappedNginx} from '../helpers/nginx.js'
-import {HERE as PRELOAD_TESTS} from '../preload/helpers.js'
+import {nginxPid, nginxWorkersStarted, wrappedNginx} from '../helpers/nginx.js'
+import {alive, HERE as PRELOAD_TESTS} from '../preload/helpers.js'
 
 const running: Running[] = []
 const dirs: string[] = []
@@ -87,4 +87,29 @@ describe('server restarts under load, behind wrap --filter httpready', () => {
     process.kill(master, 'SIGQUIT')
     expect((await r.finished).code).toBe(0)
   })
+
+  // daemon on only: nginx ignores USR2 while its parent is the one it started with (it takes
+  // itself for a new binary whose old master still runs), which under any supervisor means always.
+  it('3. nginx binary upgrade (USR2, then QUIT to the old master): the new master serves, no request lost', async () => {
+    const {r, dir, port, master} = await wrappedNginx(true)
+    running.push(r)
+    dirs.push(dir)
+    await until(() => nginxWorkersStarted(dir) >= 2, 'workers')
+    const traffic = load(port)
+    await sleep(500)
+    process.kill(master, 'SIGUSR2')
+    await until(() => ![0, master].includes(nginxPid(dir)) && nginxWorkersStarted(dir) >= 4, 'the new master and its workers')
+    const upgraded = nginxPid(dir)
+    process.kill(master, 'SIGQUIT')
+    await until(() => !alive(master), 'the old master to exit')
+    await sleep(1000)
+    const {ok, failures} = await traffic.stop()
+    expect(failures).toEqual([])
+    expect(ok).toBeGreaterThan(10)
+    const worker = Number((await get(port)).body)
+    expect(parentPid(worker)).toBe(upgraded) // a worker of the new master answers
+    process.kill(upgraded, 'SIGQUIT')
+    expect((await r.finished).code).toBe(0)
+  })
 })
+
