@@ -1,13 +1,12 @@
 // `wrap --filter httpready` in front of unmodified servers from Debian and Node: gunicorn's sync
 // workers (socket activation), nginx binding its own port (master and workers, in the foreground
 // and daemonized), and a node http server. Half-sent clients must not hold a worker.
-import {rmSync} from 'node:fs'
 import {connect, type Socket} from 'node:net'
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {cli, listeningPort, type Running} from '../helpers/cli.js'
 import {get} from '../helpers/http.js'
-import {wrappedNginx} from '../helpers/nginx.js'
+import {removeNginx, wrappedNginx} from '../helpers/nginx.js'
 import {alive, HERE as PRELOAD_TESTS} from '../preload/helpers.js'
 
 const running: Running[] = []
@@ -16,7 +15,7 @@ const dirs: string[] = []
 afterEach(async () => {
   sockets.splice(0).forEach((socket) => socket.destroy())
   await Promise.all(running.splice(0).map((r) => r.stop('SIGTERM')))
-  dirs.splice(0).forEach((dir) => rmSync(dir, {recursive: true, force: true}))
+  await Promise.all(dirs.splice(0).map(removeNginx))
 })
 
 async function halfSent(port: number, count: number): Promise<void> {

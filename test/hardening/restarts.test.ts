@@ -2,20 +2,19 @@
 // nginx's reload (HUP: new workers, the same listeners) and nginx's binary upgrade (USR2: a new
 // master inherits the listeners, then the old one quits). A client loop runs throughout; no
 // request may be refused or cut.
-import {rmSync} from 'node:fs'
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {parentPid} from '../../src/inspect/processes.js'
 import {cli, listeningPort, type Running} from '../helpers/cli.js'
 import {get} from '../helpers/http.js'
-import {nginxPid, nginxWorkersStarted, wrappedNginx} from '../helpers/nginx.js'
+import {nginxPid, nginxWorkersStarted, removeNginx, wrappedNginx} from '../helpers/nginx.js'
 import {alive, HERE as PRELOAD_TESTS} from '../preload/helpers.js'
 
 const running: Running[] = []
 const dirs: string[] = []
 afterEach(async () => {
   await Promise.all(running.splice(0).map((r) => r.stop('SIGTERM')))
-  dirs.splice(0).forEach((dir) => rmSync(dir, {recursive: true, force: true}))
+  await Promise.all(dirs.splice(0).map(removeNginx))
 })
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))

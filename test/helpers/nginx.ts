@@ -1,10 +1,10 @@
 // nginx from Debian as a test server: a master and two workers answering their own pid, with
 // every path inside one temporary folder, so a test can start and stop its own.
-import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {freePort} from '../preload/helpers.js'
+import {alive, freePort} from '../preload/helpers.js'
 import {cli, type Running} from './cli.js'
 
 /** Writes DIR/nginx.conf listening on 127.0.0.1:PORT; returns the nginx command line. */
@@ -20,13 +20,28 @@ http { access_log off; ${temp} server { listen 127.0.0.1:${port}; location / { r
   return ['/usr/sbin/nginx', '-c', join(dir, 'nginx.conf'), '-p', dir, '-e', join(dir, 'error.log')]
 }
 
-/** The master's pid from DIR/nginx.pid, or 0 while there is none (nginx writes it late). */
-export function nginxPid(dir: string): number {
+/** The master's pid from DIR/nginx.pid (or nginx.pid.oldbin during an upgrade), or 0 while
+ *  there is none (nginx writes it late). */
+export function nginxPid(dir: string, file = 'nginx.pid'): number {
   try {
-    return Number(readFileSync(join(dir, 'nginx.pid'), 'utf8').trim()) || 0
+    return Number(readFileSync(join(dir, file), 'utf8').trim()) || 0
   } catch {
     return 0
   }
+}
+
+/** After a test, passed or failed: a daemonized master outlives the wrapper, so every master
+ *  named in DIR is stopped by its pid (TERM, then KILL with its workers after 5 s), then DIR goes. */
+export async function removeNginx(dir: string): Promise<void> {
+  const masters = [nginxPid(dir), nginxPid(dir, 'nginx.pid.oldbin')].filter((pid) => pid > 0 && alive(pid))
+  for (const pid of masters) process.kill(pid, 'SIGTERM')
+  const end = Date.now() + 5000
+  while (masters.some(alive) && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 50))
+  for (const pid of masters.filter(alive)) {
+    const workers = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number)
+    for (const each of [pid, ...workers]) process.kill(each, 'SIGKILL')
+  }
+  rmSync(dir, {recursive: true, force: true})
 }
 
 /** How many worker processes nginx has started so far, from its error log. */
