@@ -4,7 +4,11 @@
 # measures good clients (a new connection per request). Figure: good requests/s under attack as a share of the same server unattacked.
 source "$(dirname "$0")/lib.sh"
 need wrk:wrk gunicorn:gunicorn haproxy:haproxy nginx:nginx slowhttptest:slowhttptest
-OUT=$RESULTS/S2.jsonl
+OUT=${S2_OUT:-$RESULTS/S2.jsonl}
+# S2_ATTACKER_CPU=1, with the script itself under `taskset -c 0`: the attacker gets a core of its
+# own, as it would be another machine, and the server side keeps the other (both runs).
+attacker_cpu=()
+[[ -n ${S2_ATTACKER_CPU:-} ]] && attacker_cpu=(taskset -c "$S2_ATTACKER_CPU")
 # S2_VARIANTS="a b" reruns only those variants: their lines replace their own, the rest stay.
 if [[ -n ${S2_VARIANTS:-} ]]; then
   read -ra variants <<<"$S2_VARIANTS"
@@ -27,7 +31,7 @@ for attack in $ATTACKS; do
     start_target gunicorn "$variant"
     alone=$(good)
     flag=-H; [[ $kind == body ]] && flag=-B
-    spawn slowhttptest slowhttptest "$flag" -c "$conns" -r 2000 -i 10 -x 24 -l 120 -p 5 -u "http://127.0.0.1:$PORT/"
+    spawn slowhttptest "${attacker_cpu[@]}" slowhttptest "$flag" -c "$conns" -r 2000 -i 10 -x 24 -l 120 -p 5 -u "http://127.0.0.1:$PORT/"
     attacker=$SPAWNED
     # Measure once the attack stands: 95% of its connections open, or 8 s at most.
     for i in $(seq 80); do (($(established) >= conns * 95 / 100)) && break; sleep 0.1; done
@@ -37,7 +41,7 @@ for attack in $ATTACKS; do
     line=$(node -e '
       const [alone, attacked, variant, kind, conns, open] = process.argv.slice(1)
       const a = JSON.parse(alone), b = JSON.parse(attacked)
-      console.log(JSON.stringify({scenario: "S2", backend: "gunicorn", variant, attack: kind, connections: +conns, open_when_measured: +open,
+      console.log(JSON.stringify({scenario: "S2", backend: "gunicorn", variant, attack: kind, connections: +conns, open_when_measured: +open, attacker_cpu: process.env.S2_ATTACKER_CPU ?? null,
         alone: a, attacked: b, share: a.rps ? +(b.rps / a.rps).toFixed(3) : null}))
     ' "$alone" "$attacked" "$variant" "$kind" "$conns" "$open")
     echo "$line" >>"$OUT"; log "$line"

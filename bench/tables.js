@@ -47,8 +47,10 @@ const render = {
     ),
 }
 
+// A variant of a scenario's method (S2-attacker-own-core) is drawn as the scenario is.
 for (const name of process.argv.slice(2)) {
   const rows = read(name)
-  console.log(rows.length && render[name] ? render[name](rows) : `(no ${name} results)`)
+  const draw = render[name.split('-')[0]]
+  console.log(rows.length && draw ? draw(rows) : `(no ${name} results)`)
   console.log()
 }
