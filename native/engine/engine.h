@@ -20,9 +20,12 @@
  * send buffer holds `backlog` of them; SEQPACKET counts whole skbs, not payload. */
 #define DA_HANDOVER_MESSAGE_BYTES 768
 
-/* What an epoll event is about: the kind in the high half of data.u64, an index in the low. */
+/* What an epoll event is about: the kind in the top byte of data.u64, an index in the low half,
+ * and for a parked connection its slot's generation in between. */
 enum da_tag { DA_TAG_LISTEN = 1, DA_TAG_HANDOVER, DA_TAG_PARKED, DA_TAG_CONTROL, DA_TAG_CLIENT };
-#define DA_TAG(tag, index) ((uint64_t)(tag) << 32 | (uint32_t)(index))
+#define DA_TAG_GEN(tag, generation, index) \
+	((uint64_t)(tag) << 56 | (uint64_t)(uint16_t)(generation) << 32 | (uint32_t)(index))
+#define DA_TAG(tag, index) DA_TAG_GEN(tag, 0, index)
 
 /* Why a connection was closed without reaching the server. */
 enum da_drop {
@@ -86,6 +89,9 @@ struct da_park {
 	uint32_t prev, next; /* the listener's parked or held list; next links free slots too */
 	uint32_t listener;
 	uint8_t flags;       /* DA_PARK_* */
+	/* Counts the slot's uses: an event already fetched for the connection that had the slot
+	 * before (evicted while the batch ran) must not act on the one that has it now. */
+	uint16_t generation;
 	unsigned char state[] __attribute__((aligned(8)));
 };
 #define DA_PARK_HELD 0x1u     /* on the held list, not in epoll */
@@ -146,7 +152,7 @@ void da__park(struct da_engine *e, uint32_t li, int fd, const void *state, size_
 	      bool nonblock);
 void da__list_push(struct da_engine *e, uint32_t *head, uint32_t *tail, uint32_t i);
 void da__list_remove(struct da_engine *e, uint32_t *head, uint32_t *tail, uint32_t i);
-void da__park_event(struct da_engine *e, uint32_t i, uint32_t events);
+void da__park_event(struct da_engine *e, uint32_t i, uint16_t generation, uint32_t events);
 int da__park_wait_ms(struct da_engine *e);
 void da__park_expire(struct da_engine *e);
 void da__park_close_all(struct da_engine *e, uint32_t li);

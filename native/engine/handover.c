@@ -84,8 +84,9 @@ void da__handover(struct da_engine *e, uint32_t li, int fd, const struct sockadd
 		close(fd);
 		return;
 	}
-	*da__park_slot(e, i) = (struct da_park){.fd = fd, .listener = li,
-						 .flags = nonblock ? DA_PARK_NONBLOCK : 0};
+	struct da_park *p = da__park_slot(e, i);
+	*p = (struct da_park){.fd = fd, .listener = li, .flags = nonblock ? DA_PARK_NONBLOCK : 0,
+			      .generation = (uint16_t)(p->generation + 1)};
 	hold(e, li, i);
 }
 

@@ -71,10 +71,12 @@ int da__engine_run(struct da_engine *e)
 			return -errno;
 		for (int i = 0; i < n; i++) {
 			uint32_t index = (uint32_t)events[i].data.u64, what = events[i].events;
-			switch (events[i].data.u64 >> 32) {
+			switch (events[i].data.u64 >> 56) {
 			case DA_TAG_LISTEN: da__listener_accept(e, index); break;
 			case DA_TAG_HANDOVER: da__handover_event(e, index, what); break;
-			case DA_TAG_PARKED: da__park_event(e, index, what); break;
+			case DA_TAG_PARKED:
+				da__park_event(e, index, (uint16_t)(events[i].data.u64 >> 32), what);
+				break;
 			case DA_TAG_CONTROL: da__control_accept(e); break;
 			case DA_TAG_CLIENT: da__control_event(e, (int)index, what); break;
 			}

@@ -73,6 +73,7 @@ static int grow(struct da_engine *e)
 	t->slots = grown;
 	for (uint32_t i = cap; i-- > t->capacity;) {
 		da__park_slot(e, i)->fd = -1;
+		da__park_slot(e, i)->generation = 0;
 		da__park_slot(e, i)->next = t->free_head;
 		t->free_head = i;
 	}
@@ -151,7 +152,8 @@ void da__park(struct da_engine *e, uint32_t li, int fd, const void *state, size_
 	}
 	struct da_park *p = da__park_slot(e, i);
 	*p = (struct da_park){.fd = fd, .deadline = da__now(e) + l->timeout_ms, .listener = li,
-			      .flags = nonblock ? DA_PARK_NONBLOCK : 0};
+			      .flags = nonblock ? DA_PARK_NONBLOCK : 0,
+			      .generation = (uint16_t)(p->generation + 1)};
 	memcpy(p->state, state, state_size);
 	da__list_push(e, &l->park_head, &l->park_tail, i);
 	l->count.parked++;
@@ -159,15 +161,17 @@ void da__park(struct da_engine *e, uint32_t li, int fd, const void *state, size_
 	 * watch would report every parked connection on every epoll_wait (one core spinning on
 	 * recv(MSG_PEEK) for idle clients). An edge comes with each new segment, FIN or RST. */
 	if (da__epoll(e, EPOLL_CTL_ADD, fd, EPOLLIN | EPOLLRDHUP | EPOLLET,
-		      DA_TAG(DA_TAG_PARKED, i)) < 0)
+		      DA_TAG_GEN(DA_TAG_PARKED, p->generation, i)) < 0)
 		drop(e, i, DA_DROP_PARK_FULL); /* out of epoll watches (max_user_watches) */
 }
 
-void da__park_event(struct da_engine *e, uint32_t i, uint32_t events)
+void da__park_event(struct da_engine *e, uint32_t i, uint16_t generation, uint32_t events)
 {
 	struct da_park *p = da__park_slot(e, i);
-	if (i >= e->park.capacity || p->fd < 0 || (p->flags & DA_PARK_HELD))
-		return; /* an event for a connection an earlier event of this batch settled */
+	/* An event for a connection an earlier event of this batch settled, or evicted. */
+	if (i >= e->park.capacity || p->fd < 0 || (p->flags & DA_PARK_HELD) ||
+	    p->generation != generation)
+		return;
 	struct da_listener *l = &e->listeners[p->listener];
 	ssize_t n = -1;
 	if (!(events & EPOLLERR))
