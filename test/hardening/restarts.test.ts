@@ -1,7 +1,8 @@
 // Servers that restart themselves under load keep their listener: gunicorn's HUP (new workers),
 // nginx's reload (HUP: new workers, the same listeners) and nginx's binary upgrade (USR2: a new
 // master inherits the listeners, then the old one quits). A client loop runs throughout; no
-// request may be refused or cut.
+// request may be refused or cut. And the engine SIGKILLed under nginx in bind mode: the listeners
+// nginx registered come back with the next engine.
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {parentPid} from '../../src/inspect/processes.js'
@@ -9,6 +10,7 @@ import {cli, listeningPort, type Running} from '../helpers/cli.js'
 import {get} from '../helpers/http.js'
 import {nginxPid, nginxWorkersStarted, removeNginx, wrappedNginx} from '../helpers/nginx.js'
 import {alive, HERE as PRELOAD_TESTS} from '../preload/helpers.js'
+import {enginePid} from './helpers.js'
 
 const running: Running[] = []
 const dirs: string[] = []
@@ -28,7 +30,7 @@ async function until(check: () => boolean, what: string): Promise<void> {
 }
 
 /** Requests one after another, new connection each, until stopped; every failure is kept. */
-function load(port: number): {stop: () => Promise<{ok: number; failures: string[]}>} {
+function load(port: number): {ok: () => number; stop: () => Promise<{ok: number; failures: string[]}>} {
   let going = true
   const failures: string[] = []
   let ok = 0
@@ -41,6 +43,7 @@ function load(port: number): {stop: () => Promise<{ok: number; failures: string[
     }
   })()
   return {
+    ok: () => ok,
     stop: async () => {
       going = false
       await loop
@@ -87,6 +90,30 @@ describe('server restarts under load, behind wrap --filter httpready', () => {
     expect((await r.finished).code).toBe(0)
   })
 
+  it('4. nginx (bind mode), the engine SIGKILLed three times: the new engines serve the same workers', async () => {
+    const {r, dir, port} = await wrappedNginx(false)
+    running.push(r)
+    dirs.push(dir)
+    await until(() => nginxWorkersStarted(dir) >= 2, 'workers')
+    const workers = new Set([(await get(port)).body])
+    const traffic = load(port)
+    for (let kill = 0; kill < 3; kill++) {
+      await sleep(300)
+      const engine = enginePid(r)!
+      process.kill(engine, 'SIGKILL')
+      await until(() => ![undefined, engine].includes(enginePid(r)), 'a new engine')
+      const okBefore = traffic.ok()
+      await until(() => traffic.ok() > okBefore + 20, 'requests served after the restart')
+    }
+    const {ok, failures} = await traffic.stop()
+    // Only a connection the dead engine had taken and not yet handed over is lost, and its
+    // client sees the close at once: no refusal, no timeout.
+    expect(failures.filter((failure) => !/socket hang up|ECONNRESET|EPIPE/.test(failure))).toEqual([])
+    expect(ok).toBeGreaterThan(60)
+    workers.add((await get(port)).body)
+    expect(workers.size).toBeLessThanOrEqual(2) // nginx's own workers, never restarted
+  })
+
   // daemon on only: nginx ignores USR2 while its parent is the one it started with (it takes
   // itself for a new binary whose old master still runs), which under any supervisor means always.
   it('3. nginx binary upgrade (USR2, then QUIT to the old master): the new master serves, no request lost', async () => {
@@ -111,4 +138,3 @@ describe('server restarts under load, behind wrap --filter httpready', () => {
     expect((await r.finished).code).toBe(0)
   })
 })
-
