@@ -12,7 +12,7 @@ import {run} from '../wrap/run.js'
 
 export default class Wrap extends DeferAcceptCommand {
   static summary = 'Start a server whose listening sockets deliver only ready connections.'
-  static description = `Creates the listening sockets (or takes the ones systemd passed), applies the filters (in the kernel where it has them, in the engine where it does not) and starts the server with socket activation (LISTEN_FDS from descriptor 3, LISTEN_FDNAMES, LISTEN_PID). With no --listen, the server binds its own ports and --filter PORT=CHAIN names them. Signals are forwarded; the exit status is the server's (128+N when killed by signal N).`
+  static description = `Creates the listening sockets (or takes the ones systemd passed), applies the filters (in the kernel where it has them, in the engine where it does not) and starts the server with socket activation (LISTEN_FDS from descriptor 3, LISTEN_FDNAMES, LISTEN_PID). With no --listen, the server binds its own ports and --filter PORT=CHAIN names them. An engine that dies is restarted at once on the same listeners, those the server bound itself included: the ports never close. Signals are forwarded; the exit status is the server's (128+N when killed by signal N).`
   static examples = [
     '<%= config.bin %> wrap --listen 127.0.0.1:8080 --filter httpready -- gunicorn app:app',
     '<%= config.bin %> wrap --listen :8080 --filter dataready --timeout 10 -- python3 server.py',
