@@ -65,7 +65,8 @@ static int take(const struct da_engine *e, struct kept *k)
 	size_t count = c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS
 			       ? (c->cmsg_len - CMSG_LEN(0)) / sizeof(int) : 0;
 	int fds[2] = {-1, -1};
-	memcpy(fds, CMSG_DATA(c), (count < 2 ? count : 2) * sizeof(int));
+	if (count > 0)
+		memcpy(fds, CMSG_DATA(c), (count < 2 ? count : 2) * sizeof(int));
 	if (count == 2 && n > 0 && !(msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
 		memcpy(k->fds, fds, sizeof fds);
 		return 0;
@@ -112,8 +113,10 @@ static bool adopt(struct da_engine *e, const struct kept *k)
 static void sweep(struct da_engine *e, bool serve, ino_t gone)
 {
 	struct kept *kept = malloc(KEEP_MAX * sizeof *kept);
-	if (!kept)
+	if (!kept) {
+		fprintf(stderr, "da-engine: no memory to go through the registered listeners\n");
 		return;
+	}
 	int count = 0, rc;
 	/* Everything first: a message posted back joins the same queue and must not be taken twice. */
 	while (count < KEEP_MAX && (rc = take(e, &kept[count])) != -EAGAIN)
