@@ -1,15 +1,16 @@
 // Servers that restart themselves under load keep their listener: gunicorn's HUP (new workers),
 // nginx's reload (HUP: new workers, the same listeners) and nginx's binary upgrade (USR2: a new
 // master inherits the listeners, then the old one quits). A client loop runs throughout; no
-// request may be refused or cut. And the engine SIGKILLed under nginx in bind mode: the listeners
-// nginx registered come back with the next engine.
+// request may be refused or cut; gunicorn's re-exec (USR2) too, in bind mode (under socket
+// activation gunicorn 20.1's own re-exec fails, wrapped or not: README). And the engine SIGKILLed
+// under nginx in bind mode: the listeners nginx registered come back with the next engine.
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {parentPid} from '../../src/inspect/processes.js'
 import {cli, listeningPort, type Running} from '../helpers/cli.js'
 import {get} from '../helpers/http.js'
 import {nginxPid, nginxWorkersStarted, removeNginx, wrappedNginx} from '../helpers/nginx.js'
-import {alive, HERE as PRELOAD_TESTS} from '../preload/helpers.js'
+import {alive, freePort, HERE as PRELOAD_TESTS} from '../preload/helpers.js'
 import {enginePid} from './helpers.js'
 
 const running: Running[] = []
@@ -90,6 +91,29 @@ describe('server restarts under load, behind wrap --filter httpready', () => {
     expect((await r.finished).code).toBe(0)
   })
 
+  it('3. gunicorn USR2 (re-exec) in bind mode, then QUIT to the old master: the new master serves, no request lost', async () => {
+    const port = await freePort()
+    const r = cli(['wrap', '--filter', `${port}=httpready`, '--', 'gunicorn', '--workers', '2', '--chdir', PRELOAD_TESTS, '-b', `127.0.0.1:${port}`, 'wsgi_app:app'])
+    running.push(r)
+    await r.waitFor(/Booting worker[\s\S]*Booting worker/)
+    const masters = () => [...r.stderr().matchAll(/Listening at: \S+ \((\d+)\)/g)].map((match) => Number(match[1]))
+    const [old] = masters()
+    const traffic = load(port)
+    await sleep(500)
+    process.kill(old, 'SIGUSR2')
+    await until(() => masters().length === 2 && (r.stderr().match(/Booting worker/g) ?? []).length >= 4, 'the new master and its workers')
+    const upgraded = masters()[1]
+    process.kill(old, 'SIGQUIT')
+    await until(() => !alive(old), 'the old master to exit')
+    await sleep(1000)
+    const {ok, failures} = await traffic.stop()
+    expect(failures).toEqual([])
+    expect(ok).toBeGreaterThan(10)
+    expect(parentPid(JSON.parse((await get(port)).body).pid)).toBe(upgraded) // a new worker answers
+    process.kill(upgraded, 'SIGQUIT')
+    expect((await r.finished).code).toBe(0)
+  })
+
   it('4. nginx (bind mode), the engine SIGKILLed three times: the new engines serve the same workers', async () => {
     const {r, dir, port} = await wrappedNginx(false)
     running.push(r)
@@ -116,7 +140,7 @@ describe('server restarts under load, behind wrap --filter httpready', () => {
 
   // daemon on only: nginx ignores USR2 while its parent is the one it started with (it takes
   // itself for a new binary whose old master still runs), which under any supervisor means always.
-  it('3. nginx binary upgrade (USR2, then QUIT to the old master): the new master serves, no request lost', async () => {
+  it('5. nginx binary upgrade (USR2, then QUIT to the old master): the new master serves, no request lost', async () => {
     const {r, dir, port, master} = await wrappedNginx(true)
     running.push(r)
     dirs.push(dir)
