@@ -88,9 +88,9 @@ describe('bad input', () => {
     expect(result.code).toBe(EXIT.PERMISSION_DENIED)
   })
 
-  it.each(['localhost:80', '127.0.0.1', '[::1]', '1.2.3:80', '127.0.0.1:70000', '[fe80::zz]:80'])('8. a malformed address: %s', (address) =>
-    expectError(['wrap', '--listen', address, ...SERVER], EXIT.BAD_ADDRESS, /address|port/, /127\.0\.0\.1:8080/),
-  )
+  it.each(['localhost:80', '127.0.0.1', '[::1]', '1.2.3:80', '127.0.0.1:70000', '[fe80::zz]:80'])('8. a malformed address: %s', async (address) => {
+    await expectError(['wrap', '--listen', address, ...SERVER], EXIT.BAD_ADDRESS, /address|port/, /127\.0\.0\.1:8080/)
+  })
 
   it('9. no server command', () => expectError(['wrap', '--listen', '127.0.0.1:0'], EXIT.NO_SERVER, /no server command/, /after --/))
 
@@ -119,9 +119,9 @@ describe('bad input', () => {
     ['not a shared object', CLI, /shared object|ELF|invalid/i],
     ['of another ABI version', PLUGINS + 'old-abi.so', /ABI|version/],
     ['without an entry point', PLUGINS + 'no-entry.so', /da_filter_entry/],
-  ])('15. a plugin that is %s', (_, path, message) =>
-    expectError(['wrap', '--listen', '127.0.0.1:0', '--filter', path as string, ...SERVER], EXIT.BAD_PLUGIN, message as RegExp, /filters/),
-  )
+  ])('15. a plugin that is %s', async (_, path, message) => {
+    await expectError(['wrap', '--listen', '127.0.0.1:0', '--filter', path as string, ...SERVER], EXIT.BAD_PLUGIN, message as RegExp, /filters/)
+  })
 
   it('16. a plugin that loads serves (the control case for 15)', async () => {
     const r = start(process.execPath, [CLI, 'wrap', '--listen', '127.0.0.1:0', '--filter', PLUGINS + 'example.so', ...SERVER])

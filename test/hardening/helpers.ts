@@ -102,11 +102,11 @@ export async function restingFdKinds(pid: number, samples = 10): Promise<string[
   return fewest
 }
 
-/** Polls until check() returns a value other than undefined. */
-export async function until<T>(check: () => T | undefined, timeoutMs = 5000, everyMs = 20): Promise<T> {
+/** Polls until check() returns (or resolves to) a value other than undefined. */
+export async function until<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 5000, everyMs = 20): Promise<T> {
   const end = Date.now() + timeoutMs
   for (;;) {
-    const value = check()
+    const value = await check()
     if (value !== undefined) return value
     if (Date.now() > end) throw new Error('condition not met in time')
     await sleep(everyMs)

@@ -4,9 +4,9 @@ import {describe, expect, it} from 'vitest'
 
 import type {EngineStats} from '../../src/engine/index.js'
 import {matchEngineStats} from '../../src/inspect/engines.js'
-import type {Listener} from '../../src/inspect/types.js'
+import type {HostListener} from '../../src/inspect/types.js'
 
-const held = (inode: number, address: string, port: number, pids: number[]): Listener => ({
+const held = (inode: number, address: string, port: number, pids: number[]): HostListener => ({
   inode, family: address.includes(':') ? 'ipv6' : 'ipv4', address, port, uid: 0, acceptQueue: 0, backlog: 511,
   processes: pids.map((pid) => ({pid, fd: 3, comm: 'x', command: 'x'})), reusePort: false, deferral: {state: 'kernel', seconds: 1}, engine: null,
 })
