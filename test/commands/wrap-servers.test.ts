@@ -7,6 +7,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 import {cli, listeningPort, type Running} from '../helpers/cli.js'
 import {get} from '../helpers/http.js'
 import {removeNginx, wrappedNginx} from '../helpers/nginx.js'
+import {until} from '../helpers/wait.js'
 import {alive, HERE as PRELOAD_TESTS} from '../preload/helpers.js'
 
 const running: Running[] = []
@@ -25,14 +26,6 @@ async function halfSent(port: number, count: number): Promise<void> {
     sockets.push(socket)
     await new Promise((resolve) => socket.once('connect', resolve))
     socket.write('GET /never-finished HTTP/1.1\r\nHost: x\r\n')
-  }
-}
-
-async function until(check: () => boolean, what: string): Promise<void> {
-  const end = Date.now() + 15_000
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
   }
 }
 

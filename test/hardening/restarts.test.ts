@@ -10,6 +10,7 @@ import {parentPid} from '../../src/inspect/processes.js'
 import {cli, listeningPort, type Running} from '../helpers/cli.js'
 import {get} from '../helpers/http.js'
 import {nginxPid, nginxWorkersStarted, removeNginx, wrappedNginx} from '../helpers/nginx.js'
+import {sleep, until, within} from '../helpers/wait.js'
 import {alive, freePort, HERE as PRELOAD_TESTS} from '../preload/helpers.js'
 import {enginePid} from './helpers.js'
 
@@ -19,16 +20,6 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((r) => r.stop('SIGTERM')))
   await Promise.all(dirs.splice(0).map(removeNginx))
 })
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-async function until(check: () => boolean, what: string): Promise<void> {
-  const end = Date.now() + 15_000
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await sleep(50)
-  }
-}
 
 /** Requests one after another, new connection each, until stopped; every failure is kept. */
 function load(port: number): {ok: () => number; stop: () => Promise<{ok: number; failures: string[]}>} {
@@ -111,8 +102,8 @@ describe('server restarts under load, behind wrap --filter httpready', () => {
     expect(ok).toBeGreaterThan(10)
     expect(parentPid(JSON.parse((await get(port)).body).pid)).toBe(upgraded) // a new worker answers
     process.kill(upgraded, 'SIGQUIT')
-    expect((await r.finished).code).toBe(0)
-  })
+    expect((await within(r.finished, () => `the wrapper to exit; its stderr: ${r.stderr()}`)).code).toBe(0)
+  }, 90_000) // gunicorn starts twice and stops once, seconds each on a loaded machine
 
   it('4. nginx (bind mode), the engine SIGKILLed three times: the new engines serve the same workers', async () => {
     const {r, dir, port} = await wrappedNginx(false)
@@ -136,7 +127,7 @@ describe('server restarts under load, behind wrap --filter httpready', () => {
     expect(ok).toBeGreaterThan(60)
     workers.add((await get(port)).body)
     expect(workers.size).toBeLessThanOrEqual(2) // nginx's own workers, never restarted
-  })
+  }, 90_000)
 
   // daemon on only: nginx ignores USR2 while its parent is the one it started with (it takes
   // itself for a new binary whose old master still runs), which under any supervisor means always.
@@ -159,6 +150,6 @@ describe('server restarts under load, behind wrap --filter httpready', () => {
     const worker = Number((await get(port)).body)
     expect(parentPid(worker)).toBe(upgraded) // a worker of the new master answers
     process.kill(upgraded, 'SIGQUIT')
-    expect((await r.finished).code).toBe(0)
-  })
+    expect((await within(r.finished, () => `the wrapper to exit; its stderr: ${r.stderr()}`)).code).toBe(0)
+  }, 90_000)
 })

@@ -7,6 +7,7 @@ import {join} from 'node:path'
 import {afterEach, beforeAll, describe, expect, it} from 'vitest'
 
 import {start} from '../helpers/cli.js'
+import {until} from '../helpers/wait.js'
 import {alive, buildEngine, curl, ENGINE, freePort, PRELOAD, startEngine} from './helpers.js'
 
 function config(dir: string, port: number, daemon: boolean): string {
@@ -32,14 +33,6 @@ http {
 `,
   )
   return file
-}
-
-async function until(check: () => boolean, what: string): Promise<void> {
-  const end = Date.now() + 10_000
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
 }
 
 describe.each([false, true])('nginx (daemon %s) binding its own port', (daemon) => {
