@@ -82,7 +82,7 @@ describe('server restarts under load, behind wrap --filter httpready', () => {
     expect((await r.finished).code).toBe(0)
   })
 
-  it('3. gunicorn USR2 (re-exec) in bind mode, then QUIT to the old master: the new master serves, no request lost', async () => {
+  it('3. gunicorn USR2 (re-exec) in bind mode, then TERM to the old master: the new master serves, no request lost', async () => {
     const port = await freePort()
     const r = cli(['wrap', '--filter', `${port}=httpready`, '--', 'gunicorn', '--workers', '2', '--chdir', PRELOAD_TESTS, '-b', `127.0.0.1:${port}`, 'wsgi_app:app'])
     running.push(r)
@@ -94,7 +94,7 @@ describe('server restarts under load, behind wrap --filter httpready', () => {
     process.kill(old, 'SIGUSR2')
     await until(() => masters().length === 2 && (r.stderr().match(/Booting worker/g) ?? []).length >= 4, 'the new master and its workers')
     const upgraded = masters()[1]
-    process.kill(old, 'SIGQUIT')
+    process.kill(old, 'SIGTERM') // graceful for gunicorn: its workers finish the requests they have (QUIT would cut them)
     await until(() => !alive(old), 'the old master to exit')
     await sleep(1000)
     const {ok, failures} = await traffic.stop()
