@@ -13,16 +13,14 @@ const SOCK_SEQPACKET = 5
 const SOCK_CLOEXEC = 0o2000000
 const SUN_PATH_MAX = 108
 
+const seqpacketPair = (): [number, number] => socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC)
+
 /** [engine's end, server's end]. */
-export function openHandoverPair(): [number, number] {
-  return socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC)
-}
+export const openHandoverPair = seqpacketPair
 
 /** The queue where the engine keeps the listeners servers registered, for the engine after it:
  * [post end, take end], both held by the wrapper, which never reads it. */
-export function openKeepQueue(): [number, number] {
-  return socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC)
-}
+export const openKeepQueue = seqpacketPair
 
 function unixAddress(path: string): Buffer {
   const address = Buffer.alloc(2 + SUN_PATH_MAX)
