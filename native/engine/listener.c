@@ -67,8 +67,13 @@ static int setup_sockets(struct da_engine *e, uint32_t li, const struct da_liste
 	    setsockopt(s->handover_fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf) < 0)
 		return -errno;
 	rc = da__epoll(e, EPOLL_CTL_ADD, s->listen_fd, EPOLLIN, DA_TAG(DA_TAG_LISTEN, li));
-	if (rc == 0)
-		rc = da__epoll(e, EPOLL_CTL_ADD, s->handover_fd, EPOLLIN, DA_TAG(DA_TAG_HANDOVER, li));
+	if (rc < 0)
+		return rc;
+	rc = da__epoll(e, EPOLL_CTL_ADD, s->handover_fd, EPOLLIN, DA_TAG(DA_TAG_HANDOVER, li));
+	/* The listening socket outlives this failure in the server (bind mode): its watch would
+	 * go on reporting events for a listener index that is not this one's. */
+	if (rc < 0)
+		da__epoll(e, EPOLL_CTL_DEL, s->listen_fd, 0, 0);
 	return rc;
 }
 
