@@ -5,7 +5,9 @@ import {defineConfig} from 'vitest/config'
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    testTimeout: 30_000,
+    // Each wait inside a test has its own shorter bound; this one only catches a test that
+    // adds several of them up on a machine slowed by the other suite (seen in CI runs at 30 s).
+    testTimeout: 60_000,
     hookTimeout: 30_000,
     pool: 'forks',
     maxWorkers: 2,
