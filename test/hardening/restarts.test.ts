@@ -10,15 +10,18 @@ import {parentPid} from '../../src/inspect/processes.js'
 import {cli, listeningPort, type Running} from '../helpers/cli.js'
 import {get} from '../helpers/http.js'
 import {nginxPid, nginxWorkersStarted, removeNginx, wrappedNginx} from '../helpers/nginx.js'
-import {sleep, until, within} from '../helpers/wait.js'
+import {sleep, stopMasters, until, within} from '../helpers/wait.js'
 import {alive, freePort, HERE as PRELOAD_TESTS} from '../preload/helpers.js'
 import {enginePid} from './helpers.js'
 
 const running: Running[] = []
 const dirs: string[] = []
+// Masters that may outlive the wrapper (a re-exec'd gunicorn is not its child).
+const masters: number[] = []
 afterEach(async () => {
   await Promise.all(running.splice(0).map((r) => r.stop('SIGTERM')))
   await Promise.all(dirs.splice(0).map(removeNginx))
+  await stopMasters(masters.splice(0))
 })
 
 /** Requests one after another, new connection each, until stopped; every failure is kept. */
@@ -87,13 +90,15 @@ describe('server restarts under load, behind wrap --filter httpready', () => {
     const r = cli(['wrap', '--filter', `${port}=httpready`, '--', 'gunicorn', '--workers', '2', '--chdir', PRELOAD_TESTS, '-b', `127.0.0.1:${port}`, 'wsgi_app:app'])
     running.push(r)
     await r.waitFor(/Booting worker[\s\S]*Booting worker/)
-    const masters = () => [...r.stderr().matchAll(/Listening at: \S+ \((\d+)\)/g)].map((match) => Number(match[1]))
-    const [old] = masters()
+    const started = () => [...r.stderr().matchAll(/Listening at: \S+ \((\d+)\)/g)].map((match) => Number(match[1]))
+    const [old] = started()
+    masters.push(old)
     const traffic = load(port)
     await sleep(500)
     process.kill(old, 'SIGUSR2')
-    await until(() => masters().length === 2 && (r.stderr().match(/Booting worker/g) ?? []).length >= 4, 'the new master and its workers')
-    const upgraded = masters()[1]
+    await until(() => started().length === 2 && (r.stderr().match(/Booting worker/g) ?? []).length >= 4, 'the new master and its workers')
+    const upgraded = started()[1]
+    masters.push(upgraded)
     process.kill(old, 'SIGTERM') // graceful for gunicorn: its workers finish the requests they have (QUIT would cut them)
     await until(() => !alive(old), 'the old master to exit')
     await sleep(1000)

@@ -4,7 +4,8 @@ import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {alive, freePort} from '../preload/helpers.js'
+import {freePort} from '../preload/helpers.js'
+import {stopMasters} from './wait.js'
 import {cli, type Running} from './cli.js'
 
 /** Writes DIR/nginx.conf listening on 127.0.0.1:PORT; returns the nginx command line. */
@@ -33,14 +34,7 @@ export function nginxPid(dir: string, file = 'nginx.pid'): number {
 /** After a test, passed or failed: a daemonized master outlives the wrapper, so every master
  *  named in DIR is stopped by its pid (TERM, then KILL with its workers after 5 s), then DIR goes. */
 export async function removeNginx(dir: string): Promise<void> {
-  const masters = [nginxPid(dir), nginxPid(dir, 'nginx.pid.oldbin')].filter((pid) => pid > 0 && alive(pid))
-  for (const pid of masters) process.kill(pid, 'SIGTERM')
-  const end = Date.now() + 5000
-  while (masters.some(alive) && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 50))
-  for (const pid of masters.filter(alive)) {
-    const workers = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number)
-    for (const each of [pid, ...workers]) process.kill(each, 'SIGKILL')
-  }
+  await stopMasters([nginxPid(dir), nginxPid(dir, 'nginx.pid.oldbin')])
   rmSync(dir, {recursive: true, force: true})
 }
 

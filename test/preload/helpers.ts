@@ -8,6 +8,9 @@ import {fileURLToPath} from 'node:url'
 import {promisify} from 'node:util'
 
 import {start, type Running} from '../helpers/cli.js'
+import {alive} from '../helpers/wait.js'
+
+export {alive}
 
 const run = promisify(execFile)
 
@@ -42,14 +45,6 @@ export interface Fed {
   stop: () => Promise<void>
 }
 
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
 
 /** Start argv as a server on a hand-over descriptor fed by feeder.py (`gone`: no engine). */
 export async function feed(family: '4' | '6' | 'gone', argv: string[]): Promise<Fed> {
