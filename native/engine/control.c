@@ -42,32 +42,11 @@ void da__control_accept(struct da_engine *e)
 	}
 }
 
-/* One message, with at most one descriptor in SCM_RIGHTS. */
-static int send_answer(int client, const char *text, size_t len, int fd)
-{
-	union {
-		struct cmsghdr align;
-		char bytes[CMSG_SPACE(sizeof(int))];
-	} control;
-	struct iovec iov = {.iov_base = (void *)text, .iov_len = len};
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
-	if (fd >= 0) {
-		msg.msg_control = control.bytes;
-		msg.msg_controllen = sizeof control.bytes;
-		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof fd);
-	}
-	return sendmsg(client, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 ? -errno : 0;
-}
-
 static void answer_error(int client, const char *why)
 {
 	char text[REQUEST_MAX + 16];
 	int n = snprintf(text, sizeof text, "error %s", why);
-	send_answer(client, text, n < (int)sizeof text ? (size_t)n : sizeof text - 1, -1);
+	da__send_fds(client, text, n < (int)sizeof text ? (size_t)n : sizeof text - 1, NULL, 0);
 }
 
 static int is_tcp_listener(int fd)
@@ -121,7 +100,7 @@ static bool register_listener(struct da_engine *e, int client, char *text, int l
 	if (rc < 0)
 		fprintf(stderr, "da-engine: listener %s is served but not kept for the next engine: "
 			"%s\n", l->address, strerror(-rc));
-	send_answer(client, "ok", 2, pair[1]);
+	da__send_fds(client, "ok", 2, &pair[1], 1);
 	close(pair[1]);
 	return true;
 }
@@ -129,33 +108,27 @@ static bool register_listener(struct da_engine *e, int client, char *text, int l
 void da__control_event(struct da_engine *e, int client, uint32_t events)
 {
 	char request[REQUEST_MAX + 1];
-	union {
-		struct cmsghdr align;
-		char bytes[CMSG_SPACE(sizeof(int))];
-	} control;
-	struct iovec iov = {.iov_base = request, .iov_len = REQUEST_MAX};
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.bytes,
-			     .msg_controllen = sizeof control.bytes};
-	ssize_t n = recvmsg(client, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-	if (n < 0 && errno == EAGAIN && !(events & (EPOLLHUP | EPOLLERR)))
+	int fds[DA_FDS_MAX], flags;
+	size_t count;
+	ssize_t n = da__recv_fds(client, request, REQUEST_MAX, fds, &count, &flags);
+	if (n == -EAGAIN && !(events & (EPOLLHUP | EPOLLERR)))
 		return;
 	if (n <= 0) {
 		close(client);
 		return;
 	}
 	request[n] = '\0';
-	int fd = -1;
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-	    c->cmsg_len == CMSG_LEN(sizeof(int)))
-		memcpy(&fd, CMSG_DATA(c), sizeof fd);
+	/* A request carries one descriptor at most (register); any other is not kept. */
+	for (size_t i = 1; i < count; i++)
+		close(fds[i]);
+	int fd = count > 0 ? fds[0] : -1;
 	if (!strcmp(request, "stats")) {
 		char answer[ANSWER_MAX];
 		int len = da__stats_json(e, answer, sizeof answer);
 		if (len < 0)
 			answer_error(client, "stats do not fit in one message");
 		else
-			send_answer(client, answer, (size_t)len, -1);
+			da__send_fds(client, answer, (size_t)len, NULL, 0);
 	} else if (!strncmp(request, "register ", 9)) {
 		if (register_listener(e, client, request + 9, fd))
 			return; /* the descriptor is the listener's now */

@@ -169,6 +169,14 @@ void da__control_accept(struct da_engine *e);
 void da__control_event(struct da_engine *e, int fd, uint32_t events);
 int da__stats_client(const char *path);
 
+/* fds.c: one message with up to DA_FDS_MAX descriptors in SCM_RIGHTS, never blocking */
+#define DA_FDS_MAX 2
+int da__send_fds(int socket, const void *bytes, size_t len, const int *fds, size_t count);
+/* Returns the payload's length or a negative errno; fds gets *count descriptors (close-on-exec),
+ * flags the message's msg_flags (MSG_TRUNC, MSG_CTRUNC). */
+ssize_t da__recv_fds(int socket, void *bytes, size_t size, int fds[DA_FDS_MAX], size_t *count,
+		     int *flags);
+
 /* keep.c: registered listeners a restarted engine serves again */
 int da__keep(struct da_engine *e, const struct da_listener_spec *s, const char *address);
 void da__keep_restore(struct da_engine *e);

@@ -2,7 +2,6 @@
  * backpressure of a server that does not keep up. */
 #include <errno.h>
 #include <fcntl.h>
-#include <string.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -13,32 +12,14 @@
  *   payload  the peer's struct sockaddr_in or sockaddr_in6, its length the message's length
  *   control  SOL_SOCKET / SCM_RIGHTS with one int: the connected TCP socket, every byte the
  *            client sent still unread in it
- */
-static int send_one(int handover_fd, int fd, const struct sockaddr *peer, socklen_t len)
-{
-	union {
-		struct cmsghdr align;
-		char bytes[CMSG_SPACE(sizeof(int))];
-	} control;
-	struct iovec iov = {.iov_base = (void *)peer, .iov_len = len};
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.bytes,
-			     .msg_controllen = sizeof control.bytes};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof fd);
-	return sendmsg(handover_fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 ? -errno : 0;
-}
-
-/* Sends fd unless the pair is full (-EAGAIN, fd kept); otherwise fd is closed here. */
+ * Sends fd unless the pair is full (-EAGAIN, fd kept); otherwise fd is closed here. */
 static int send_or_close(struct da_listener *l, int fd, const struct sockaddr *peer,
 			 socklen_t len, bool nonblock)
 {
 	/* Accepted in the mode the server wanted then; it changed its mind since (rare). */
 	if (nonblock != l->server_nonblock)
 		fcntl(fd, F_SETFL, l->server_nonblock ? O_NONBLOCK : 0);
-	int rc = send_one(l->handover_fd, fd, peer, len);
+	int rc = da__send_fds(l->handover_fd, peer, len, &fd, 1);
 	if (rc == -EAGAIN)
 		return rc;
 	if (rc < 0) /* EPIPE: every server closed its end; the hang-up event follows */

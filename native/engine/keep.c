@@ -30,48 +30,26 @@ struct kept {
 	int fds[2];
 };
 
-union two_fds {
-	struct cmsghdr align;
-	char bytes[CMSG_SPACE(2 * sizeof(int))];
-};
-
 static int post(const struct da_engine *e, const char *text, const int fds[2])
 {
-	union two_fds control;
-	struct iovec iov = {.iov_base = (void *)text, .iov_len = strlen(text)};
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.bytes,
-			     .msg_controllen = sizeof control.bytes};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(2 * sizeof(int));
-	memcpy(CMSG_DATA(c), fds, 2 * sizeof(int));
-	return sendmsg(e->keep_post, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 ? -errno : 0;
+	return da__send_fds(e->keep_post, text, strlen(text), fds, 2);
 }
 
 /* The next kept listener; -EAGAIN once the queue is empty, -EBADMSG for a message that is not
  * one of ours (it is discarded with whatever it carried). */
 static int take(const struct da_engine *e, struct kept *k)
 {
-	union two_fds control;
-	struct iovec iov = {.iov_base = k->text, .iov_len = sizeof k->text - 1};
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.bytes,
-			     .msg_controllen = sizeof control.bytes};
-	ssize_t n = recvmsg(e->keep_take, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	int fds[DA_FDS_MAX], flags;
+	size_t count;
+	ssize_t n = da__recv_fds(e->keep_take, k->text, sizeof k->text - 1, fds, &count, &flags);
 	if (n < 0)
-		return -errno;
+		return (int)n;
 	k->text[n] = '\0';
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	size_t count = c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS
-			       ? (c->cmsg_len - CMSG_LEN(0)) / sizeof(int) : 0;
-	int fds[2] = {-1, -1};
-	if (count > 0)
-		memcpy(fds, CMSG_DATA(c), (count < 2 ? count : 2) * sizeof(int));
-	if (count == 2 && n > 0 && !(msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
-		memcpy(k->fds, fds, sizeof fds);
+	if (count == 2 && n > 0 && !(flags & (MSG_TRUNC | MSG_CTRUNC))) {
+		memcpy(k->fds, fds, sizeof k->fds);
 		return 0;
 	}
-	for (size_t i = 0; i < count && i < 2; i++)
+	for (size_t i = 0; i < count; i++)
 		close(fds[i]);
 	return -EBADMSG;
 }
