@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(build-essential clang libseccomp-dev python3 curl procps iproute2 util-linux man-db nginx gunicorn systemd wrk slowhttptest haproxy strace hyperfine)
+packages=(build-essential clang libclang-rt-dev libseccomp-dev python3 curl procps iproute2 util-linux man-db nginx gunicorn systemd wrk slowhttptest haproxy strace hyperfine)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
