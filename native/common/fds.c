@@ -1,18 +1,18 @@
-/* Descriptors in SCM_RIGHTS: every message the engine sends or takes with descriptors in it
- * (hand-overs, `register` answers, the keep queue) goes through these two. */
+/* Descriptors in SCM_RIGHTS (fds.h). */
 #include <errno.h>
+#include <sys/types.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "engine.h"
+#include "fds.h"
 
 union fds_control {
 	struct cmsghdr align;
 	char bytes[CMSG_SPACE(DA_FDS_MAX * sizeof(int))];
 };
 
-int da__send_fds(int socket, const void *bytes, size_t len, const int *fds, size_t count)
+int da_send_fds(int socket, const void *bytes, size_t len, const int *fds, size_t count)
 {
 	union fds_control control;
 	struct iovec iov = {.iov_base = (void *)bytes, .iov_len = len};
@@ -29,8 +29,8 @@ int da__send_fds(int socket, const void *bytes, size_t len, const int *fds, size
 	return sendmsg(socket, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 ? -errno : 0;
 }
 
-ssize_t da__recv_fds(int socket, void *bytes, size_t size, int fds[DA_FDS_MAX], size_t *count,
-		     int *flags)
+ssize_t da_recv_fds(int socket, void *bytes, size_t size, int fds[DA_FDS_MAX], size_t *count,
+		    int *flags, int cloexec)
 {
 	union fds_control control;
 	struct iovec iov = {.iov_base = bytes, .iov_len = size};
@@ -38,7 +38,7 @@ ssize_t da__recv_fds(int socket, void *bytes, size_t size, int fds[DA_FDS_MAX], 
 			     .msg_controllen = sizeof control.bytes};
 	*count = 0;
 	/* Descriptors beyond DA_FDS_MAX do not fit: the kernel closes them (MSG_CTRUNC). */
-	ssize_t n = recvmsg(socket, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	ssize_t n = recvmsg(socket, &msg, MSG_DONTWAIT | (cloexec ? MSG_CMSG_CLOEXEC : 0));
 	if (n < 0)
 		return -errno;
 	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
