@@ -6,6 +6,7 @@
 #ifndef DA_PAGE_H
 #define DA_PAGE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define DA_PAGE_MAGIC 0x32566164u /* "daV2", little-endian */
@@ -58,6 +59,12 @@ struct da_page {
 };
 
 _Static_assert(sizeof(struct da_page) <= DA_PAGE_SIZE, "the counters page is one page");
+/* The wrapper (src/wrap/page.ts) writes the header by these offsets, little-endian. */
+_Static_assert(offsetof(struct da_page, token) == 8 && offsetof(struct da_page, timeout_ms) == 24 &&
+	       offsetof(struct da_page, pass_on_timeout) == 28 && offsetof(struct da_page, engine_pid) == 32 &&
+	       offsetof(struct da_page, address_set) == 36 && offsetof(struct da_page, address) == 40 &&
+	       offsetof(struct da_page, chain) == 104 && offsetof(struct da_page, count) == 360,
+	       "the page header's layout is part of the contract");
 
 #define da_count(field) __atomic_fetch_add(&(field), 1, __ATOMIC_RELAXED)
 #define da_count_add(field, n) __atomic_fetch_add(&(field), (n), __ATOMIC_RELAXED)
