@@ -42,14 +42,19 @@ export interface LaunchOptions {
   args: string[]
   /** Descriptors the server gets as 3, 4, ... with their LISTEN_FDNAMES names. */
   sockets: Array<{fd: number; name: string}>
+  /** More descriptors, after the sockets and not counted in LISTEN_FDS (numbers: inheritedAt). */
+  inherited?: number[]
   env?: Record<string, string>
 }
 
-export function launch({command, args, sockets, env = {}}: LaunchOptions): ChildProcess {
+/** The descriptor number the server gets for inherited[index]. */
+export const inheritedAt = (sockets: number, index: number): number => 3 + sockets + index
+
+export function launch({command, args, sockets, inherited = [], env = {}}: LaunchOptions): ChildProcess {
   const childEnv: NodeJS.ProcessEnv = {...process.env, ...activationEnv(sockets.map((socket) => socket.name)), ...env}
   delete childEnv.LISTEN_PID // ours, if we were activated; the shim sets the server's
   return spawn('/bin/sh', ['-c', EXEC_SHIM, command, command, ...args], {
-    stdio: ['inherit', 'inherit', 'inherit', ...sockets.map((socket) => socket.fd)],
+    stdio: ['inherit', 'inherit', 'inherit', ...sockets.map((socket) => socket.fd), ...inherited],
     env: childEnv,
     detached: true,
   })

@@ -27,11 +27,12 @@ export interface EngineStats {
     accepted: number
     ready: number
     passed: number
-    passed_on: {verdict: number; timeout: number; oversize: number}
-    dropped: {timeout: number; eof: number; reset: number; filter: number; park_full: number; shed: number; no_server: number}
+    passed_on: {verdict: number; timeout: number; oversize: number; no_engine: number}
+    dropped: {timeout: number; eof: number; reset: number; filter: number; park_full: number; shed: number; no_server: number; engine: number}
     parked: number
     in_flight: number
     server_closed: boolean
+    engine_starts: number
     park_ms: {p50: number; p90: number; p99: number; max: number}
   }>
 }

@@ -1,6 +1,7 @@
-// Runs da-engine and keeps it running: the wrapper holds the listening sockets and the engine's
-// ends of the hand-over pairs, so a restarted engine picks up where the dead one stopped (only
-// the connections it had parked are lost; the kernel's queue is not).
+// Runs da-engine and keeps it running: the wrapper holds the engine's ends of the channels and
+// the counters pages, so a restarted engine picks up where the dead one stopped (only the
+// connections it had parked are lost, and counted; what servers sent meanwhile waits in the
+// channel, and the servers' own accepts never notice).
 import {spawn, type ChildProcess} from 'node:child_process'
 import {EventEmitter} from 'node:events'
 import {createInterface} from 'node:readline'
@@ -16,29 +17,25 @@ const CRASH_WINDOW_MS = 10_000
 // Exit status 2 is bad arguments (native/README.md): the same arguments fail again.
 const EXIT_USAGE = 2
 
-export interface EngineListener {
-  listenFd: number
-  handoverFd: number
+/** One filtered port: the engine's end of its channel, its counters page (which says the
+ *  deadline and its outcome), and the chain parked connections are judged by. */
+export interface EngineChannel {
+  channelFd: number
+  pageFd: number
   chain: string
-  timeoutMs: number
-  onTimeout: 'drop' | 'pass'
+  /** Ready connections the channel holds for servers that are not accepting. */
   backlog: number
-  /** The address as text, for counters. */
-  address?: string
 }
 
 export interface EngineOptions {
-  listeners: EngineListener[]
+  channels: EngineChannel[]
   controlFd?: number
   maxParked?: number
   pluginDir?: string
   /** Who the engine becomes once its sockets are set up, when started as root (engine default: nobody). */
   user?: string
-  /** Settings of listeners that servers register themselves (bind mode, SO_ACCEPTFILTER). */
-  registered?: Pick<EngineListener, 'timeoutMs' | 'onTimeout' | 'backlog'>
-  /** Both ends of a SEQPACKET pair, [post, take]: the engine keeps registered listeners in it,
-   * and the engine restarted after a crash takes them back (native/README.md). */
-  keep?: [number, number]
+  /** Deadline and outcome of the channels a server asks for itself (SO_ACCEPTFILTER). */
+  channelDefaults?: {timeoutMs: number; onTimeout: 'drop' | 'pass'}
   /** Where the engine's stderr goes, line by line (default: this process's stderr, prefixed). */
   log?: (line: string) => void
 }
@@ -58,18 +55,15 @@ export function engineCommand(options: EngineOptions): {fds: number[]; args: str
   }
   const args: string[] = []
   if (options.controlFd !== undefined) args.push('--control', String(at(options.controlFd)))
-  if (options.registered) {
-    const {timeoutMs, onTimeout, backlog} = options.registered
-    args.push('--register-defaults', `timeout=${timeoutMs} on-timeout=${onTimeout} backlog=${backlog}`)
+  if (options.channelDefaults) {
+    const {timeoutMs, onTimeout} = options.channelDefaults
+    args.push('--channel-defaults', `timeout=${timeoutMs} on-timeout=${onTimeout}`)
   }
-  if (options.keep) args.push('--keep', options.keep.map(at).join(','))
   if (options.maxParked !== undefined) args.push('--max-parked', String(options.maxParked))
   if (options.pluginDir !== undefined) args.push('--plugin-dir', options.pluginDir)
   if (options.user !== undefined) args.push('--user', options.user)
-  for (const l of options.listeners) {
-    const items = [`listen=${at(l.listenFd)}`, `handover=${at(l.handoverFd)}`, `chain=${l.chain}`, `timeout=${l.timeoutMs}`, `on-timeout=${l.onTimeout}`, `backlog=${l.backlog}`]
-    if (l.address) items.push(`address=${l.address}`)
-    args.push('--listener', items.join(' '))
+  for (const channel of options.channels) {
+    args.push('--channel', `channel=${at(channel.channelFd)} page=${at(channel.pageFd)} chain=${channel.chain} backlog=${channel.backlog}`)
   }
   return {fds, args}
 }

@@ -1,15 +1,12 @@
 // The engine's side of the listeners it serves: each control socket found by the wrapper's
-// naming convention (control.ts) answers `stats` with JSON (native/README.md); its listeners
-// are matched to the kernel's by the engine's pid among the holders and by address.
+// naming convention (control.ts) answers `stats` with JSON (native/README.md), one entry per
+// filtered port; the entries are matched to the kernel's listeners by port, and by address only
+// between several. The servers hold the listeners, not the engine.
 import {existsSync} from 'node:fs'
 
 import {findControlSockets} from './control.js'
-import {parentPid} from './processes.js'
 import type {EngineStats} from '../engine/index.js'
 import type {EngineView, HostListener} from './types.js'
-
-// The engine's process name (/proc/PID/comm) as native/Makefile builds it.
-const ENGINE_COMM = 'da-engine'
 
 /** host and port of `127.0.0.1:80` or `[::1]:80`. */
 function splitAddress(text: string): {host: string; port: number} {
@@ -22,12 +19,10 @@ export function matchEngineStats(stats: EngineStats, controlSocket: string, list
   const views = new Map<number, EngineView>()
   for (const entry of stats.listeners) {
     const {host, port} = splitAddress(entry.address)
-    // By port among the engine's own sockets; the address decides only between several, since
-    // the wrapper may have named it in its own words (address=TEXT).
-    const candidates = listeners.filter((candidate) => candidate.port === port && candidate.processes?.some((holder) => holder.pid === stats.pid))
-    const listener = candidates.length === 1 ? candidates[0] : candidates.find((candidate) => candidate.address === host)
-    if (!listener) continue
-    views.set(listener.inode, {
+    // Listeners of one port share a channel (0.0.0.0 and ::, a reuseport group): each shows it.
+    const onPort = listeners.filter((candidate) => candidate.port === port)
+    const exact = onPort.filter((candidate) => candidate.address === host)
+    for (const listener of exact.length > 0 && exact.length < onPort.length ? exact : onPort) views.set(listener.inode, {
       pid: stats.pid,
       controlSocket,
       chain: entry.chain,
@@ -51,13 +46,9 @@ export function matchEngineStats(stats: EngineStats, controlSocket: string, list
 
 /** Reads every live engine; an engine that does not answer adds a hint and nothing else. */
 export async function readEngineViews(listeners: HostListener[], hints: string[]): Promise<Map<number, EngineView>> {
-  // Only wrappers behind a listed socket are asked: each answer costs a process start.
-  const wrappers = new Set<number>()
-  for (const holder of listeners.flatMap((listener) => listener.processes ?? [])) {
-    wrappers.add(holder.pid)
-    if (holder.comm === ENGINE_COMM) wrappers.add(parentPid(holder.pid))
-  }
-  const live = findControlSockets().filter((control) => wrappers.has(control.wrapperPid) && existsSync(`/proc/${control.wrapperPid}`))
+  // Every live wrapper is asked (a host runs few): in bind mode and after a daemonizing server
+  // forked, no holder of the listener need be the wrapper or its child.
+  const live = findControlSockets().filter((control) => existsSync(`/proc/${control.wrapperPid}`))
   const views = new Map<number, EngineView>()
   if (live.length === 0) return views
   // Loaded only when an engine runs: most hosts have none, and start-up stays short.

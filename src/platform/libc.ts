@@ -26,6 +26,8 @@ function bindLibc() {
     syscall3: libc.func('long syscall(long number, long a, long b, long c)'),
     send: libc.func('long send(int fd, const void *buf, size_t len, int flags)'),
     recv: libc.func('long recv(int fd, _Out_ void *buf, size_t len, int flags)'),
+    memfd_create: libc.func('int memfd_create(const char *name, unsigned int flags)'),
+    ftruncate: libc.func('int ftruncate(int fd, int64_t length)'),
   }
 }
 
@@ -82,4 +84,17 @@ export function send(fd: number, message: Buffer): number {
 /** Receives one message into buffer; returns its length. */
 export function recv(fd: number, buffer: Buffer): number {
   return check(Number(c().recv(fd, buffer, buffer.length, 0)), 'recv')
+}
+
+/** An anonymous shared-memory file of `size` bytes (Linux memfd), close-on-exec. */
+export function memfd(name: string, size: number): number {
+  const MFD_CLOEXEC = 1
+  const fd = check(c().memfd_create(name, MFD_CLOEXEC), 'memfd_create')
+  try {
+    check(c().ftruncate(fd, size), 'ftruncate')
+  } catch (error) {
+    c().close(fd)
+    throw error
+  }
+  return fd
 }

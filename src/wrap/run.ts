@@ -1,18 +1,21 @@
 // `wrap` and `enable -- SERVER`: configure every listener, start the engine where one is needed,
 // start the server with socket activation, forward signals, and report the server's status.
-// The wrapper keeps the listening sockets and the engine's ends of the hand-over pairs for as long
-// as it runs, so the engine can be restarted without the port ever closing.
+// The server keeps its real listening sockets; where a filter runs in the server's accept (the
+// preload), each filtered port gets a channel and a counters page (native/README.md). The wrapper
+// keeps the engine's ends of the channels and the pages for as long as it runs, so the engine can
+// be restarted without the server noticing.
 import {once} from 'node:events'
 import {setTimeout as delay} from 'node:timers/promises'
 
-import {exitStatus, FORWARDED_SIGNALS, forwardSignals, launch, resolveCommand} from '../activation/launch.js'
-import {preloadPath, readStats, startEngine, type Engine, type EngineListener} from '../engine/index.js'
+import {exitStatus, FORWARDED_SIGNALS, forwardSignals, inheritedAt, launch, resolveCommand} from '../activation/launch.js'
+import {preloadPath, readStats, startEngine, type Engine, type EngineChannel} from '../engine/index.js'
 import {DeferAcceptError} from '../errors.js'
 import {socketCalls} from '../platform/libc.js'
 import type {KernelFilterState, PlatformAdapter} from '../platform/types.js'
-import {openControlSocket, openHandoverPair, openKeepQueue} from './handover.js'
+import {openChannel, openControlSocket} from './channels.js'
 import {linkage} from './elf.js'
 import type {Listener} from './listeners.js'
+import {openPage} from './page.js'
 import type {OnTimeout, Plan} from './plan.js'
 
 export interface RunOptions {
@@ -32,7 +35,7 @@ export interface RunOptions {
   report: (line: string) => void
 }
 
-// How long an engine gets to notice that the last hand-over socket closed and exit (it takes
+// How long an engine gets to notice that the last channel's server end closed and exit (it takes
 // one pass of its loop: well under this, even on a loaded machine).
 const ENGINE_EXIT_GRACE_MS = 300
 
@@ -41,40 +44,62 @@ function describeKernel(listener: Listener, state: KernelFilterState, requested:
   return `${listener.address}: ${state.filter} in the kernel (${state.kernelName}${timeout})`
 }
 
-/** What the server is given in place of each listener, and what the engine serves. */
-interface HandOver {
-  serverSockets: Array<{fd: number; name: string}>
-  /** The server's ends of the hand-over pairs: ours to close once the server has them. */
-  serverEnds: number[]
-  engineListeners: EngineListener[]
-  /** DEFER_ACCEPT_HANDOVER entries: the server's descriptor number and the address it stands for. */
-  handoverEnv: string[]
+/** One filtered port: its channel's two ends, its page, and its chain. */
+interface Channel extends EngineChannel {
+  port: number
+  serverEnd: number
 }
 
-function handOver(options: RunOptions): HandOver {
-  const result: HandOver = {serverSockets: [], serverEnds: [], engineListeners: [], handoverEnv: []}
+/** What the server is given, and what the engine serves. */
+interface DataPlane {
+  /** The real listeners, as 3, 4, ... in the server. */
+  serverSockets: Array<{fd: number; name: string}>
+  channels: Channel[]
+  /** The server's numbers of the listeners its accept filters (DEFER_ACCEPT_LISTENERS). */
+  filtered: number[]
+}
+
+function channelFor(plane: DataPlane, port: number, chain: string, options: RunOptions, address?: string): void {
+  const known = plane.channels.find((channel) => channel.port === port)
+  if (known) {
+    if (known.chain === chain) return
+    throw new DeferAcceptError('USAGE', `port ${port} is given two filters (${known.chain}, ${chain})`, 'listeners on one port share one filter: give them the same --filter')
+  }
+  const [channelFd, serverEnd] = openChannel()
+  const pageFd = openPage({chain, timeoutMs: options.timeoutSeconds * 1000, passOnTimeout: options.onTimeout === 'pass', address})
+  plane.channels.push({port, chain, channelFd, serverEnd, pageFd, backlog: options.backlog})
+}
+
+function dataPlane(adapter: PlatformAdapter, options: RunOptions): DataPlane {
+  const plane: DataPlane = {serverSockets: [], channels: [], filtered: []}
+  const then = options.onTimeout ?? 'drop'
   options.plan.placements.forEach((placement, index) => {
-    const name = options.names[index]
-    if (placement.where !== 'engine') {
-      result.serverSockets.push({fd: placement.listener.fd, name})
-      return
-    }
-    const [engineEnd, serverEnd] = openHandoverPair()
-    result.serverEnds.push(serverEnd)
-    result.serverSockets.push({fd: serverEnd, name})
-    result.handoverEnv.push(`${3 + index}@${placement.listener.address}`)
-    result.engineListeners.push({
-      listenFd: placement.listener.fd,
-      handoverFd: engineEnd,
-      chain: placement.chain,
-      timeoutMs: options.timeoutSeconds * 1000,
-      onTimeout: options.onTimeout ?? 'drop',
-      backlog: options.backlog,
-      address: placement.listener.address,
-    })
-    options.report(`${placement.listener.address}: ${placement.chain} in the engine (timeout ${options.timeoutSeconds} s, then ${options.onTimeout ?? 'drop'})`)
+    plane.serverSockets.push({fd: placement.listener.fd, name: options.names[index]})
+    if (placement.where !== 'engine') return
+    // The kernel holds a client that has not sent yet; the chain decides on what it sent.
+    adapter.attach(placement.listener.fd, {name: 'dataready'}, options.timeoutSeconds)
+    channelFor(plane, placement.listener.port, placement.chain, options, placement.listener.address)
+    plane.filtered.push(3 + index)
+    options.report(`${placement.listener.address}: ${placement.chain} in the server's accept (timeout ${options.timeoutSeconds} s, then ${then})`)
   })
-  return result
+  for (const rule of options.plan.bindRules) {
+    channelFor(plane, rule.port, rule.chain, options)
+    options.report(`port ${rule.port} (bound by the server): ${rule.chain} in the server's accept (timeout ${options.timeoutSeconds} s, then ${then})`)
+  }
+  return plane
+}
+
+/** The preload's environment (native/README.md) for the descriptors launch() places. */
+function preloadEnv(plane: DataPlane, controlPath: string, pluginDir: string | undefined): Record<string, string> {
+  const at = (index: number) => inheritedAt(plane.serverSockets.length, index)
+  const env: Record<string, string> = {
+    LD_PRELOAD: [preloadPath(), process.env.LD_PRELOAD].filter(Boolean).join(':'),
+    DEFER_ACCEPT_CONTROL: controlPath,
+    DEFER_ACCEPT_PORTS: plane.channels.map((channel, i) => `${channel.port}@${at(2 * i)},${at(2 * i + 1)}=${channel.chain}`).join(';'),
+  }
+  if (plane.filtered.length > 0) env.DEFER_ACCEPT_LISTENERS = plane.filtered.join(',')
+  if (pluginDir !== undefined) env.DEFER_ACCEPT_PLUGIN_DIR = pluginDir
+  return env
 }
 
 function applyKernelFilters(adapter: PlatformAdapter, options: RunOptions): void {
@@ -95,46 +120,45 @@ export async function run(adapter: PlatformAdapter, options: RunOptions): Promis
   if (needsEngine && linkage(command) === 'static') {
     throw new DeferAcceptError(
       'PRELOAD_IMPOSSIBLE',
-      `${command} is statically linked: the engine's preload library cannot enter it`,
-      'use --filter dataready (the kernel defers it), or put the engine in front of a dynamically linked server',
+      `${command} is statically linked: the preload library that runs the filter in its accept() cannot enter it`,
+      'use --filter dataready (the kernel defers it), or put a proxy in front of it',
     )
   }
   applyKernelFilters(adapter, options)
-  let plan: HandOver | undefined
+  let plane: DataPlane | undefined
   let control: ReturnType<typeof openControlSocket> | undefined
-  let keep: [number, number] | undefined
   try {
-    plan = handOver(options)
-    const env: Record<string, string> = {}
+    plane = dataPlane(adapter, options)
+    let env: Record<string, string> = {}
     let engine: Engine | undefined
     if (needsEngine) {
       control = openControlSocket()
-      keep = openKeepQueue()
       engine = startEngine({
-        listeners: plan.engineListeners,
+        channels: plane.channels,
         controlFd: control.fd,
-        keep,
-        registered: {timeoutMs: options.timeoutSeconds * 1000, onTimeout: options.onTimeout ?? 'drop', backlog: options.backlog},
+        channelDefaults: {timeoutMs: options.timeoutSeconds * 1000, onTimeout: options.onTimeout ?? 'drop'},
         maxParked: options.maxParked,
         pluginDir: options.pluginDir,
         user: options.engineUser,
       })
-      env.LD_PRELOAD = [preloadPath(), process.env.LD_PRELOAD].filter(Boolean).join(':')
-      env.DEFER_ACCEPT_CONTROL = control.path
-      if (plan.handoverEnv.length > 0) env.DEFER_ACCEPT_HANDOVER = plan.handoverEnv.join(',')
-      if (options.plan.bindRules.length > 0) env.DEFER_ACCEPT_PORTS = options.plan.bindRules.map((rule) => `${rule.port}=${rule.chain}`).join(';')
+      env = preloadEnv(plane, control.path, options.pluginDir)
     }
-    const server = launch({command, args: options.args, sockets: plan.serverSockets, env})
-    // The server holds its ends now; the engine sees them hang up only once no process has one.
-    for (const fd of plan.serverEnds.splice(0)) socketCalls.close(fd)
+    const inherited = plane.channels.flatMap((channel) => [channel.serverEnd, channel.pageFd])
+    const server = launch({command, args: options.args, sockets: plane.serverSockets, inherited, env})
+    // The server holds its ends now; the engine sees a channel hang up only once no process has it.
+    for (const channel of plane.channels) {
+      socketCalls.close(channel.serverEnd)
+      channel.serverEnd = -1
+    }
     const stopForwarding = forwardSignals(server)
     const [code, signal] = (await once(server, 'exit')) as [number | null, NodeJS.Signals | null]
     stopForwarding()
     if (engine) await drain(engine, control!.path)
     return exitStatus(code, signal)
   } finally {
-    const ours = [...(plan?.engineListeners.map((listener) => listener.handoverFd) ?? []), ...(plan?.serverEnds ?? []), ...(keep ?? [])]
-    for (const fd of ours) socketCalls.close(fd)
+    for (const channel of plane?.channels ?? []) {
+      for (const fd of [channel.channelFd, channel.serverEnd, channel.pageFd]) if (fd >= 0) socketCalls.close(fd)
+    }
     if (control) {
       socketCalls.close(control.fd)
       control.remove()
@@ -144,12 +168,12 @@ export async function run(adapter: PlatformAdapter, options: RunOptions): Promis
 
 /**
  * After the server exited. A daemonizing server (nginx `daemon on`) exits while its workers still
- * hold the hand-over sockets: the engine serves them until the last one closes (it then exits by
- * itself), and we wait for it. When no process holds one any more, or no server ever registered
- * (bind mode), the engine is stopped now; a signal to us while we wait stops it too.
+ * hold the channels: the engine parks for them until the last one closes (it then exits by
+ * itself), and we wait for it. When no process holds one any more, the engine is stopped now; a
+ * signal to us while we wait stops it too.
  */
 async function drain(engine: Engine, controlPath: string): Promise<void> {
-  // The server's exit usually closed the last hand-over socket, and the engine exits by itself at
+  // The server's exit usually closed the last channel, and the engine exits by itself at
   // once; only a silent engine is asked (we hold its control socket too, so a question to an engine
   // that is gone would wait for the answer's time limit).
   const settled = await Promise.race([engine.finished().then(() => true), delay(ENGINE_EXIT_GRACE_MS).then(() => false)])
