@@ -1,12 +1,21 @@
 // Where engines' control sockets live, so inspect finds every engine without asking anyone:
 // the wrapper (pid P) creates its engine's control socket at controlSocketPath(P) and passes
 // the same path to the server as DEFER_ACCEPT_CONTROL. The directory is private to its user.
-import {readdirSync} from 'node:fs'
+import {readdirSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 
-/** The directory the current user's wrappers put control sockets in. */
+const ownedBy = (path: string, uid: number) => {
+  try {
+    return statSync(path).uid === uid
+  } catch {
+    return false
+  }
+}
+
+/** The directory the current user's wrappers put control sockets in. An XDG_RUNTIME_DIR that is
+ *  not the user's own (root after su or sudo keeps the caller's) is not used. */
 export function controlSocketDir(env: NodeJS.ProcessEnv = process.env, uid = process.getuid?.() ?? 0): string {
-  if (env.XDG_RUNTIME_DIR) return join(env.XDG_RUNTIME_DIR, 'defer-accept')
+  if (env.XDG_RUNTIME_DIR && ownedBy(env.XDG_RUNTIME_DIR, uid)) return join(env.XDG_RUNTIME_DIR, 'defer-accept')
   return uid === 0 ? '/run/defer-accept' : `/tmp/defer-accept-${uid}`
 }
 
