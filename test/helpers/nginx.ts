@@ -8,14 +8,21 @@ import {freePort} from '../preload/helpers.js'
 import {stopMasters} from './wait.js'
 import {cli, type Running} from './cli.js'
 
+/** How the workers take connections: all from one accept per event, or in batches
+ *  (multi_accept), from one shared listener or each from its own (listen ... reuseport). */
+export interface NginxAccept {
+  multiAccept?: boolean
+  reuseport?: boolean
+}
+
 /** Writes DIR/nginx.conf listening on 127.0.0.1:PORT; returns the nginx command line. */
-export function nginxCommand(dir: string, port: number, daemon: boolean): string[] {
+export function nginxCommand(dir: string, port: number, daemon: boolean, accept: NginxAccept = {}): string[] {
   const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `${t}_temp_path ${dir}/${t};`).join(' ')
   writeFileSync(
     join(dir, 'nginx.conf'),
     `daemon ${daemon ? 'on' : 'off'}; master_process on; worker_processes 2; user root; pid ${dir}/nginx.pid;
-error_log ${dir}/error.log notice; events { worker_connections 64; }
-http { access_log off; ${temp} server { listen 127.0.0.1:${port}; location / { return 200 "$pid"; } } }
+error_log ${dir}/error.log notice; events { worker_connections 64; ${accept.multiAccept ? 'multi_accept on;' : ''} }
+http { access_log off; ${temp} server { listen 127.0.0.1:${port}${accept.reuseport ? ' reuseport' : ''}; location / { return 200 "$pid"; } } }
 `,
   )
   return ['/usr/sbin/nginx', '-c', join(dir, 'nginx.conf'), '-p', dir, '-e', join(dir, 'error.log')]
