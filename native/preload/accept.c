@@ -1,157 +1,215 @@
 /*
- * accept() and accept4() on a hand-over descriptor: one recvmsg gives the next ready connection,
- * as one accept4 gives it from a real listener. Nothing is allocated; errno is left exactly as a
- * real accept would leave it (untouched on success).
+ * accept() and accept4() on a filtered listener: the real accept4, one peek, the chain. A ready
+ * connection costs one system call more than the kernel's own deferral; only connections the
+ * chain wants more bytes of go to the engine, and come back through the channel after a
+ * wake-up connection. errno is left exactly as the real accept leaves it (untouched on success).
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
+#include <netinet/in.h>
+#include <pthread.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
+#include "fds.h"
 #include "preload.h"
+#include "verdict.h"
 
-/*
- * The engine gave up its end of the pair (every process holding it exited). A real listener in
- * this state does not exist: the closest is one no client ever connects to again, so a
- * non-blocking descriptor says EAGAIN (an event loop will spin on the hang-up, which it reports
- * as readable) and a blocking one waits. Differs from libc: the wait is a poll() that returns
- * EINTR on every signal, where accept() would be restarted for an SA_RESTART handler; and it
- * retries the descriptor once a second, so a descriptor closed meanwhile ends in EBADF.
- */
-static int wait_for_engine(int fd)
+/* httpready's default head limit: the usual chain peeks into the caller's stack. */
+#define STACK_PEEK 16384
+/* Larger chains peek into a per-thread mapping; a peek only writes what is queued, so the pages
+ * never written cost nothing. (The largest peek table.c allows.) */
+#define THREAD_PEEK (1u << 20)
+
+static __thread uint8_t *thread_buffer;
+static pthread_key_t buffer_key;
+static pthread_once_t buffer_once = PTHREAD_ONCE_INIT;
+
+static void buffer_free(void *p)
 {
-	int flags = DA_REAL(fcntl)(fd, F_GETFL);
+	munmap(p, THREAD_PEEK);
+}
 
-	if (flags < 0)
-		return -1;
-	if (flags & O_NONBLOCK) {
-		errno = EAGAIN;
-		return -1;
-	}
-	return poll(NULL, 0, 1000) < 0 ? -1 : 0;
+static void buffer_key_create(void)
+{
+	pthread_key_create(&buffer_key, buffer_free);
+}
+
+/* mmap, not malloc: accept() is async-signal-safe and may be called from a signal handler. */
+static uint8_t *big_buffer(void)
+{
+	void *p;
+
+	if (thread_buffer)
+		return thread_buffer;
+	pthread_once(&buffer_once, buffer_key_create);
+	p = mmap(NULL, THREAD_PEEK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	pthread_setspecific(buffer_key, p);
+	return thread_buffer = p;
 }
 
 /*
- * The engine hands sockets over in the mode the pair last asked for (`N`: O_NONBLOCK, `B`:
- * blocking), blocking until asked. Once a socket arrives in the mode this process wants, later
- * ones will too (the pair is FIFO and the engine switches once), so the check and the message
- * happen only until then: the steady state costs no system call. Differs from libc when
- * processes sharing one hand-over descriptor want different modes: each fixes what it sees while
- * unsure, but once sure it trusts the engine, which another process may have switched.
+ * "Ready" message (engine -> server, one SEQPACKET message per connection):
+ *   payload  the peer's struct sockaddr_in or sockaddr_in6, its length the message's
+ *   control  SCM_RIGHTS, one descriptor: the connected TCP socket, every byte still unread
+ * Returns the socket in the mode flags ask for, -EAGAIN when no message is there, or a
+ * negative errno. room is the caller's *addrlen as it came in.
  */
-static int settle_mode(int fd, struct da__listener *l, int sock, int want)
+static int take_ready(struct da__filter *f, struct sockaddr *addr, socklen_t *addrlen, socklen_t room,
+		      int flags)
 {
-	int flags = DA_REAL(fcntl)(sock, F_GETFL);
+	struct sockaddr_storage peer;
+	socklen_t peerlen;
+	int fds[DA_FDS_MAX], mflags = 0, status, want = flags & SOCK_NONBLOCK ? O_NONBLOCK : 0;
+	size_t count;
+	ssize_t n = da_recv_fds(f->channel, &peer, sizeof peer, fds, &count, &mflags, flags & SOCK_CLOEXEC);
 
-	if (flags < 0)
-		return -1;
-	if ((flags & O_NONBLOCK) == want) {
-		__atomic_store_n(&l->mode, want, __ATOMIC_RELAXED);
-		return 0;
+	/* A failing channel has nothing ready either: the caller's accept goes on as without it. */
+	if (n < 0)
+		return -EAGAIN;
+	for (size_t i = 1; i < count; i++)
+		DA_REAL(close)(fds[i]);
+	/*
+	 * No descriptor but a truncated control part: the kernel could not install it
+	 * (RLIMIT_NOFILE) and closed it. Differs from libc: a real accept leaves the connection
+	 * queued on EMFILE; this one is lost. A message without one is not the contract's: skipped.
+	 */
+	if (count == 0)
+		return mflags & MSG_CTRUNC ? -EMFILE : -EAGAIN;
+	/* The engine parks in its own mode; the caller gets the one it asked accept4 for. */
+	status = DA_REAL(fcntl)(fds[0], F_GETFL);
+	if (status < 0 || ((status & O_NONBLOCK) != want &&
+			   DA_REAL(fcntl)(fds[0], F_SETFL, (status & ~O_NONBLOCK) | want) < 0)) {
+		int failed = -errno;
+
+		DA_REAL(close)(fds[0]);
+		return failed;
 	}
-	if (DA_REAL(fcntl)(sock, F_SETFL, (flags & ~O_NONBLOCK) | want) < 0)
-		return -1;
-	if (__atomic_exchange_n(&l->asked, want, __ATOMIC_RELAXED) != want &&
-	    send(fd, want ? "N" : "B", 1, MSG_DONTWAIT | MSG_NOSIGNAL) != 1)
-		__atomic_store_n(&l->asked, -1, __ATOMIC_RELAXED);
+	peerlen = (socklen_t)n;
+	if ((mflags & MSG_TRUNC) ||
+	    !((peer.ss_family == AF_INET && peerlen == sizeof(struct sockaddr_in)) ||
+	      (peer.ss_family == AF_INET6 && peerlen == sizeof(struct sockaddr_in6)))) {
+		/* Not the contract's payload: ask the kernel. Differs from libc: a connection reset
+		 * meanwhile has no peer any more and is returned with an address of length 0. */
+		peerlen = sizeof peer;
+		if (getpeername(fds[0], (struct sockaddr *)&peer, &peerlen) < 0)
+			peerlen = 0;
+	}
+	if (addr) {
+		*addrlen = room;
+		da__copy_out(addr, addrlen, &peer, peerlen);
+	}
+	return fds[0];
+}
+
+/* What one look at a fresh connection says: a verdict, or that it is the engine's wake-up. */
+#define WAKE_UP (-1)
+
+static int look(struct da__filter *f, int sock)
+{
+	uint64_t state[(16 + DA_CHAIN_MAX * DA_FILTER_STATE_MAX) / sizeof(uint64_t)] = {0};
+	uint8_t stack[STACK_PEEK], *buf = stack;
+	size_t size = f->peek_size;
+	ssize_t n;
+
+	if (size > STACK_PEEK && !(buf = big_buffer())) {
+		/* Out of memory for the big peek: a smaller one, so a long head fails open (oversize). */
+		buf = stack;
+		size = STACK_PEEK;
+	}
+	n = recv(sock, buf, size, MSG_PEEK | MSG_DONTWAIT);
+	if (n >= DA_TOKEN_SIZE && memcmp(buf, f->page->token, DA_TOKEN_SIZE) == 0)
+		return WAKE_UP;
+	da_count(f->page->count.accepted);
+	return da_look(f->chain, state, buf, n, n < 0 ? errno : 0, false, size, &f->page->count);
+}
+
+/* The chain said MORE: the engine parks it. Returns 1 when the caller gets it now. */
+static int park(struct da__filter *f, int sock)
+{
+	/* Any failure to send (channel full, EAGAIN; broken, EPIPE) means no engine can park it. */
+	if (da_send_fds(f->channel, "P", 1, &sock, 1) == 0) {
+		da_count(f->page->count.parked_total);
+	} else if (f->page->pass_on_timeout) {
+		da_count(f->page->count.passed);
+		da_count(f->page->count.passed_on[DA_PASS_NO_ENGINE]);
+		return 1;
+	} else {
+		da_count(f->page->count.dropped[DA_DROP_ENGINE]);
+	}
+	DA_REAL(close)(sock);
 	return 0;
 }
 
-static int received_fd(struct msghdr *msg)
-{
-	struct cmsghdr *c = CMSG_FIRSTHDR(msg);
-	int fd;
-
-	if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
-	    c->cmsg_len < CMSG_LEN(sizeof fd))
-		return -1;
-	memcpy(&fd, CMSG_DATA(c), sizeof fd);
-	return fd;
-}
-
 /*
- * Hand-over message (engine -> server, one SEQPACKET message per connection):
- *   payload  the peer's struct sockaddr_in or sockaddr_in6, its length the message length
- *   control  SCM_RIGHTS, one descriptor: the connected TCP socket
- * The pair carries nothing else in this direction.
+ * Differs from libc: one accept() call may accept and close (or park) several connections
+ * before it returns one; a blocking caller keeps blocking meanwhile, a non-blocking one gets
+ * EAGAIN once only connections that are not ready were queued.
  */
-static int handover_accept(int fd, struct da__listener *l, struct sockaddr *addr, socklen_t *addrlen,
+static int filtered_accept(int fd, struct da__filter *f, struct sockaddr *addr, socklen_t *addrlen,
 			   int flags)
 {
-	struct sockaddr_storage peer;
-	union {
-		struct cmsghdr align;
-		char bytes[CMSG_SPACE(sizeof(int))];
-	} control;
-	struct iovec iov;
-	struct msghdr msg;
-	socklen_t peerlen;
-	int saved = errno, sock, want = flags & SOCK_NONBLOCK ? O_NONBLOCK : 0;
-	ssize_t n;
+	int saved = errno, sock, r;
+	/* The kernel rewrites *addrlen with the peer's size: each retry gets the caller's room. */
+	socklen_t room = addr && addrlen ? *addrlen : 0;
 
-	if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC) || (addr && (!addrlen || (int)*addrlen < 0))) {
-		errno = addr && !addrlen ? EFAULT : EINVAL;
-		return -1;
-	}
 	for (;;) {
-		iov = (struct iovec){.iov_base = &peer, .iov_len = sizeof peer};
-		msg = (struct msghdr){.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.bytes,
-				      .msg_controllen = sizeof control.bytes};
-		n = recvmsg(fd, &msg, flags & SOCK_CLOEXEC ? MSG_CMSG_CLOEXEC : 0);
-		if (n < 0)
-			return -1;
-		sock = received_fd(&msg);
-		if (sock >= 0)
-			break;
-		/*
-		 * No descriptor but a truncated control part: the kernel could not install it
-		 * (RLIMIT_NOFILE) and closed it. Differs from libc: a real accept leaves the
-		 * connection queued on EMFILE; here the kernel has already dropped it.
-		 */
-		if (msg.msg_flags & MSG_CTRUNC) {
-			errno = EMFILE;
-			return -1;
-		}
-		/* Zero bytes: the engine is gone. Bytes without a descriptor: not the contract's, skipped. */
-		if (n == 0 && wait_for_engine(fd) < 0)
-			return -1;
-	}
-	if (want != __atomic_load_n(&l->mode, __ATOMIC_RELAXED) && settle_mode(fd, l, sock, want) < 0) {
-		int failed = errno;
+		if (addr && addrlen)
+			*addrlen = room;
+		sock = DA_REAL(accept4)(fd, addr, addrlen, flags);
+		if (sock < 0) {
+			int failed = errno;
 
-		DA_REAL(close)(sock);
-		errno = failed;
-		return -1;
+			if (failed != EAGAIN && failed != EWOULDBLOCK)
+				return -1;
+			/* Nothing queued: a ready connection whose wake-up was lost goes out now. */
+			r = take_ready(f, addr, addrlen, room, flags);
+			errno = r >= 0 ? saved : r == -EAGAIN ? failed : -r;
+			return r >= 0 ? r : -1;
+		}
+		switch (look(f, sock)) {
+		case WAKE_UP:
+			DA_REAL(close)(sock);
+			r = take_ready(f, addr, addrlen, room, flags);
+			if (r == -EAGAIN)
+				continue;
+			errno = r >= 0 ? saved : -r;
+			return r >= 0 ? r : -1;
+		case DA_READY:
+		case DA_PASS:
+			errno = saved;
+			return sock;
+		case DA_DROP:
+			DA_REAL(close)(sock);
+			continue;
+		case DA_MORE:
+			if (park(f, sock)) {
+				errno = saved;
+				return sock;
+			}
+			continue;
+		}
 	}
-	peerlen = (socklen_t)n;
-	if ((msg.msg_flags & MSG_TRUNC) || peerlen < sizeof(sa_family_t) ||
-	    (peer.ss_family != AF_INET && peer.ss_family != AF_INET6)) {
-		/* Not the contract's payload: ask the kernel instead of trusting it. */
-		peerlen = sizeof peer;
-		if (DA_REAL(getpeername)(sock, (struct sockaddr *)&peer, &peerlen) < 0)
-			peerlen = 0;
-	}
-	if (addr)
-		da__copy_out(addr, addrlen, &peer, peerlen);
-	errno = saved;
-	return sock;
 }
 
 DA_EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *addrlen, int flags)
 {
-	struct da__listener *l = da__lookup(fd);
+	struct da__filter *f = da__lookup(fd);
 
-	if (!l)
+	if (!f)
 		return DA_REAL(accept4)(fd, addr, addrlen, flags);
-	return handover_accept(fd, l, addr, addrlen, flags);
+	return filtered_accept(fd, f, addr, addrlen, flags);
 }
 
 DA_EXPORT int accept(int fd, struct sockaddr *addr, socklen_t *addrlen)
 {
-	struct da__listener *l = da__lookup(fd);
+	struct da__filter *f = da__lookup(fd);
 
-	if (!l)
+	if (!f)
 		return DA_REAL(accept)(fd, addr, addrlen);
-	return handover_accept(fd, l, addr, addrlen, 0);
+	return filtered_accept(fd, f, addr, addrlen, 0);
 }

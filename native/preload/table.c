@@ -1,34 +1,30 @@
 /*
- * The table of hand-over descriptors, the environment that fills it at load, and the lookup of
- * the real libc functions. Everything here runs at load or when a listener is created, copied or
- * closed; the accept path only reads da__table.
+ * The table of filtered listeners and their filters, the environment that fills it at load, and
+ * the lookup of the real libc functions. Everything here runs at load or when a listener is
+ * created, copied or closed; the accept path only reads da__table.
  */
 #include <arpa/inet.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "preload.h"
-
-#define PORTS_MAX 32
 
 struct da__table da__table;
 struct da__real da__real;
 
-/* Bit i set: listeners[i] is in use. Guarded by lock, as are all writes to da__table. */
+/* Bit i set: filters[i] is in use. Guarded by lock, as are all writes to da__table. */
 static uint64_t used;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-
-static struct {
-	unsigned port;
-	char chain[DA_CHAIN_MAX_TEXT];
-} ports[PORTS_MAX];
-static size_t nports;
-static char control[108]; /* sizeof sun_path */
+static char *plugin_dir;
 
 void da__resolve(void)
 {
@@ -44,8 +40,6 @@ void da__resolve(void)
 	r.dup3 = dlsym(RTLD_NEXT, "dup3");
 	r.fcntl = dlsym(RTLD_NEXT, "fcntl");
 	r.fcntl64 = dlsym(RTLD_NEXT, "fcntl64");
-	r.getsockname = dlsym(RTLD_NEXT, "getsockname");
-	r.getpeername = dlsym(RTLD_NEXT, "getpeername");
 	r.getsockopt = dlsym(RTLD_NEXT, "getsockopt");
 	r.setsockopt = dlsym(RTLD_NEXT, "setsockopt");
 	r.execve = dlsym(RTLD_NEXT, "execve");
@@ -55,62 +49,139 @@ void da__resolve(void)
 	da__real = r;
 }
 
-int da__adopt(int fd, const struct da__listener *proto)
+const char *da__plugin_dir(void)
 {
+	return plugin_dir;
+}
+
+/* The token must fit in one peek, whatever the chain needs; past 1 MiB a peek fails open. */
+#define PEEK_MAX (1u << 20)
+
+static size_t peek_size(const struct da_chain *chain)
+{
+	size_t n = da_chain_peek_limit(chain);
+
+	return n < DA_TOKEN_SIZE ? DA_TOKEN_SIZE : n > PEEK_MAX ? PEEK_MAX : n;
+}
+
+static struct da__filter *add_locked(unsigned port, int channel, struct da_page *page,
+				     struct da_chain *chain, int owned)
+{
+	struct da__filter *f;
 	int i;
 
+	if (used == UINT64_MAX)
+		return NULL;
+	i = __builtin_ctzll(~used);
+	used |= 1ULL << i;
+	f = &da__table.filters[i];
+	*f = (struct da__filter){.port = port, .channel = channel, .page = page, .chain = chain,
+				 .peek_size = peek_size(chain), .owned = owned};
+	return f;
+}
+
+struct da__filter *da__filter_add(int channel, struct da_page *page, struct da_chain *chain)
+{
+	struct da__filter *f;
+
+	pthread_mutex_lock(&lock);
+	f = add_locked(0, channel, page, chain, 1);
+	pthread_mutex_unlock(&lock);
+	return f;
+}
+
+/* Ports' filters are all made at load, before any thread: later additions are owned ones. */
+struct da__filter *da__filter_for_port(unsigned port)
+{
+	uint64_t in_use = __atomic_load_n(&used, __ATOMIC_RELAXED);
+
+	for (int i = 0; i < DA_FILTERS_MAX; i++) {
+		struct da__filter *f = &da__table.filters[i];
+
+		if ((in_use >> i & 1) && !f->owned && f->port == port)
+			return f;
+	}
+	return NULL;
+}
+
+/*
+ * An owned filter goes with its last descriptor. A thread still inside accept() on that
+ * listener while another closes it or removes the filter races as it would with a plain close().
+ */
+static void release_locked(struct da__filter *f)
+{
+	if (!f->owned || --f->refs > 0)
+		return;
+	DA_REAL(close)(f->channel);
+	munmap(f->page, DA_PAGE_SIZE);
+	da_chain_destroy(f->chain);
+	used &= ~(1ULL << (f - da__table.filters));
+}
+
+static void forget_locked(int fd)
+{
+	struct da__filter *f = &da__table.filters[da__table.slot[fd] - 1];
+
+	__atomic_store_n(&da__table.slot[fd], 0, __ATOMIC_RELEASE);
+	release_locked(f);
+}
+
+int da__adopt(int fd, struct da__filter *f)
+{
 	if (fd < 0 || fd >= DA_FD_LIMIT)
 		return -EBADF;
 	pthread_mutex_lock(&lock);
-	if (da__table.slot[fd]) {
-		i = da__table.slot[fd] - 1;
-	} else {
-		if (used == UINT64_MAX) {
-			pthread_mutex_unlock(&lock);
-			return -ENOSPC;
-		}
-		i = __builtin_ctzll(~used);
-		used |= 1ULL << i;
-	}
-	da__table.listeners[i] = *proto;
-	__atomic_store_n(&da__table.slot[fd], (uint8_t)(i + 1), __ATOMIC_RELEASE);
+	f->refs++;
+	if (da__table.slot[fd])
+		forget_locked(fd);
+	__atomic_store_n(&da__table.slot[fd], (uint8_t)(f - da__table.filters + 1), __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&lock);
 	return 0;
 }
 
-static void forget_locked(int fd, int close_keep)
-{
-	int i = da__table.slot[fd] - 1;
-
-	__atomic_store_n(&da__table.slot[fd], 0, __ATOMIC_RELEASE);
-	used &= ~(1ULL << i);
-	if (close_keep && da__table.listeners[i].keep >= 0)
-		DA_REAL(close)(da__table.listeners[i].keep);
-}
-
-void da__forget(int fd, int close_keep)
+void da__forget(int fd)
 {
 	int saved = errno;
 
 	pthread_mutex_lock(&lock);
 	if (fd >= 0 && fd < DA_FD_LIMIT && da__table.slot[fd])
-		forget_locked(fd, close_keep);
+		forget_locked(fd);
 	pthread_mutex_unlock(&lock);
 	errno = saved;
 }
 
 void da__forget_range(unsigned first, unsigned last)
 {
-	int saved = errno, keep;
+	int saved = errno;
 	unsigned fd, top = last < DA_FD_LIMIT ? last : DA_FD_LIMIT - 1;
 
 	pthread_mutex_lock(&lock);
-	for (fd = first; fd <= top; fd++) {
-		if (!da__table.slot[fd])
+	for (fd = first; fd <= top; fd++)
+		if (da__table.slot[fd])
+			forget_locked((int)fd);
+	pthread_mutex_unlock(&lock);
+	errno = saved;
+}
+
+void da__listeners_text(char *out, size_t size)
+{
+	size_t at = 0;
+	int saved = errno, n;
+
+	out[0] = '\0';
+	pthread_mutex_lock(&lock);
+	for (int fd = 0; fd < DA_FD_LIMIT; fd++) {
+		int flags;
+
+		/* An SO_ACCEPTFILTER channel is this process's: an exec'd program asks for its own. */
+		if (!da__table.slot[fd] || da__table.filters[da__table.slot[fd] - 1].owned)
 			continue;
-		/* A kept listener inside the range is already closed: its number may be reused. */
-		keep = da__table.listeners[da__table.slot[fd] - 1].keep;
-		forget_locked((int)fd, keep < 0 || (unsigned)keep < first || (unsigned)keep > last);
+		flags = DA_REAL(fcntl)(fd, F_GETFD);
+		if (flags < 0 || (flags & FD_CLOEXEC))
+			continue;
+		n = snprintf(out + at, size - at, "%s%d", at ? "," : "", fd);
+		if (n > 0 && (size_t)n < size - at)
+			at += (size_t)n;
 	}
 	pthread_mutex_unlock(&lock);
 	errno = saved;
@@ -120,67 +191,6 @@ void da__copy_out(void *dst, socklen_t *len, const void *src, socklen_t size)
 {
 	memcpy(dst, src, *len < size ? *len : size);
 	*len = size;
-}
-
-static int parse_port(const char *s, size_t len, unsigned *port)
-{
-	unsigned v = 0;
-	size_t i;
-
-	if (len == 0 || len > 5)
-		return -EINVAL;
-	for (i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -EINVAL;
-		v = v * 10 + (unsigned)(s[i] - '0');
-	}
-	if (v > 65535)
-		return -EINVAL;
-	*port = v;
-	return 0;
-}
-
-/* ADDRESS = IPV4 ":" PORT | "[" IPV6 "]" ":" PORT */
-int da__parse_address(const char *text, size_t len, struct sockaddr_storage *out, socklen_t *outlen)
-{
-	char host[INET6_ADDRSTRLEN];
-	const char *colon, *host_start = text;
-	size_t host_len;
-	unsigned port;
-
-	colon = len ? memrchr(text, ':', len) : NULL;
-	if (!colon || parse_port(colon + 1, len - (size_t)(colon + 1 - text), &port) < 0)
-		return -EINVAL;
-	host_len = (size_t)(colon - text);
-	if (text[0] == '[') {
-		if (host_len < 2 || colon[-1] != ']')
-			return -EINVAL;
-		host_start++;
-		host_len -= 2;
-	}
-	if (host_len >= sizeof host)
-		return -EINVAL;
-	memcpy(host, host_start, host_len);
-	host[host_len] = '\0';
-	memset(out, 0, sizeof *out);
-	if (text[0] == '[') {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)out;
-
-		if (inet_pton(AF_INET6, host, &a->sin6_addr) != 1)
-			return -EINVAL;
-		a->sin6_family = AF_INET6;
-		a->sin6_port = htons((uint16_t)port);
-		*outlen = sizeof *a;
-	} else {
-		struct sockaddr_in *a = (struct sockaddr_in *)out;
-
-		if (inet_pton(AF_INET, host, &a->sin_addr) != 1)
-			return -EINVAL;
-		a->sin_family = AF_INET;
-		a->sin_port = htons((uint16_t)port);
-		*outlen = sizeof *a;
-	}
-	return 0;
 }
 
 int da__format_address(const struct sockaddr *addr, char *out, size_t size)
@@ -204,107 +214,149 @@ int da__format_address(const struct sockaddr *addr, char *out, size_t size)
 	return n < 0 || (size_t)n >= size ? -ENOSPC : 0;
 }
 
-void da__publish(void)
+static int socket_int(int fd, int level, int name)
 {
-	char text[DA_LISTENERS_MAX * 72], addr[INET6_ADDRSTRLEN + 10];
-	size_t at = 0;
-	int fd, n;
+	int v = -1;
+	socklen_t len = sizeof v;
 
-	pthread_mutex_lock(&lock);
-	for (fd = 0; fd < DA_FD_LIMIT; fd++) {
-		const struct da__listener *l = da__lookup(fd);
+	return DA_REAL(getsockopt)(fd, level, name, &v, &len) < 0 ? -1 : v;
+}
 
-		if (!l || da__format_address((const struct sockaddr *)&l->addr, addr, sizeof addr) < 0)
-			continue;
-		n = snprintf(text + at, sizeof text - at, "%s%d@%s", at ? "," : "", fd, addr);
-		if (n > 0 && (size_t)n < sizeof text - at)
-			at += (size_t)n;
+unsigned da__tcp_port(int fd)
+{
+	struct sockaddr_storage a;
+	socklen_t len = sizeof a;
+
+	if (socket_int(fd, SOL_SOCKET, SO_PROTOCOL) != IPPROTO_TCP ||
+	    getsockname(fd, (struct sockaddr *)&a, &len) < 0)
+		return 0;
+	if (a.ss_family == AF_INET)
+		return ntohs(((struct sockaddr_in *)&a)->sin_port);
+	if (a.ss_family == AF_INET6)
+		return ntohs(((struct sockaddr_in6 *)&a)->sin6_port);
+	return 0;
+}
+
+int da__filter_listener(int fd, struct da__filter *f)
+{
+	/* TCP_DEFER_ACCEPT takes seconds: round up, so the kernel never gives up before the page says. */
+	int seconds = (int)((f->page->timeout_ms + 999) / 1000);
+
+	if (seconds < 1)
+		seconds = 1;
+	/* Best effort: without it, clients that never send are parked by the engine instead. */
+	DA_REAL(setsockopt)(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &seconds, sizeof seconds);
+	return da__adopt(fd, f);
+}
+
+static void complain(const char *what, const char *item, size_t len)
+{
+	dprintf(STDERR_FILENO, "defer-accept: %s ignored: \"%.*s\"\n", what, (int)len, item);
+}
+
+/* A decimal number in [0, max], the whole of s[0, len). */
+static long number(const char *s, size_t len, long max)
+{
+	long v = 0;
+
+	if (len == 0 || len > 10)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
 	}
-	pthread_mutex_unlock(&lock);
-	setenv("DEFER_ACCEPT_HANDOVER", text, 1);
+	return v <= max ? v : -1;
 }
 
-const char *da__chain_for_port(unsigned port)
+/* ITEM = PORT "@" CHANNEL "," PAGE "=" CHAIN */
+static void load_port(const char *s, size_t len)
 {
-	size_t i;
+	const char *at = memchr(s, '@', len), *comma = at ? memchr(at, ',', len - (size_t)(at - s)) : NULL;
+	const char *eq = comma ? memchr(comma, '=', len - (size_t)(comma - s)) : NULL;
+	char spec[DA_PAGE_SIZE], err[256];
+	long port, channel, page_fd;
+	struct da_chain *chain;
+	struct da_page *page;
 
-	for (i = 0; i < nports; i++)
-		if (ports[i].port == port)
-			return ports[i].chain;
-	return NULL;
+	port = at ? number(s, (size_t)(at - s), 65535) : -1;
+	channel = comma ? number(at + 1, (size_t)(comma - at - 1), DA_FD_LIMIT - 1) : -1;
+	page_fd = eq ? number(comma + 1, (size_t)(eq - comma - 1), DA_FD_LIMIT - 1) : -1;
+	if (port <= 0 || channel < 0 || page_fd < 0 || (size_t)(s + len - eq - 1) >= sizeof spec) {
+		complain("DEFER_ACCEPT_PORTS item not PORT@CHANNEL,PAGE=CHAIN", s, len);
+		return;
+	}
+	if (da__filter_for_port((unsigned)port)) {
+		complain("DEFER_ACCEPT_PORTS item for a port named before", s, len);
+		return;
+	}
+	if (socket_int((int)channel, SOL_SOCKET, SO_TYPE) != SOCK_SEQPACKET) {
+		complain("DEFER_ACCEPT_PORTS item whose channel is not a SEQPACKET socket", s, len);
+		return;
+	}
+	page = da_page_map((int)page_fd);
+	if (!page) {
+		complain("DEFER_ACCEPT_PORTS item whose page cannot be mapped", s, len);
+		return;
+	}
+	memcpy(spec, eq + 1, (size_t)(s + len - eq - 1));
+	spec[s + len - eq - 1] = '\0';
+	if (da_chain_create(spec, plugin_dir, &chain, err, sizeof err) < 0) {
+		dprintf(STDERR_FILENO, "defer-accept: port %ld ignored: %s\n", port, err);
+		munmap(page, DA_PAGE_SIZE);
+		return;
+	}
+	if (!add_locked((unsigned)port, (int)channel, page, chain, 0)) {
+		complain("DEFER_ACCEPT_PORTS item beyond the preload's 64", s, len);
+		da_chain_destroy(chain);
+		munmap(page, DA_PAGE_SIZE);
+	}
 }
 
-const char *da__control_path(void)
+/* DEFER_ACCEPT_PORTS = ITEM (";" ITEM)* */
+static void load_ports(const char *s)
 {
-	return control[0] ? control : NULL;
-}
-
-/*
- * The environment lists descriptor numbers, and an exec'd child may not have them any more (the
- * server set FD_CLOEXEC) or have another file there: take only AF_UNIX SOCK_SEQPACKET sockets.
- */
-static int is_handover_socket(int fd)
-{
-	int domain = 0, type = 0;
-	socklen_t len = sizeof domain;
-
-	if (da__real.getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0)
-		return 0;
-	len = sizeof type;
-	if (da__real.getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0)
-		return 0;
-	return domain == AF_UNIX && type == SOCK_SEQPACKET;
-}
-
-/* DEFER_ACCEPT_HANDOVER = ITEM ("," ITEM)*, ITEM = FD "@" ADDRESS; bad items are skipped. */
-static void load_handover(const char *s)
-{
-	struct da__listener l = {.keep = -1, .mode = -1, .asked = -1};
-
 	while (s && *s) {
-		const char *end = strchr(s, ','), *at;
+		const char *end = strchr(s, ';');
 		size_t len = end ? (size_t)(end - s) : strlen(s);
-		char *digits_end;
-		long fd;
 
-		at = memchr(s, '@', len);
-		fd = strtol(s, &digits_end, 10);
-		if (at && digits_end == at && fd >= 0 && fd < DA_FD_LIMIT &&
-		    da__parse_address(at + 1, len - (size_t)(at + 1 - s), &l.addr, &l.addrlen) == 0 &&
-		    is_handover_socket((int)fd))
-			da__adopt((int)fd, &l);
+		if (len)
+			load_port(s, len);
 		s = end ? end + 1 : NULL;
 	}
 }
 
-/* DEFER_ACCEPT_PORTS = ITEM (";" ITEM)*, ITEM = PORT "=" CHAIN; bad items are skipped. */
-static void load_ports(const char *s)
+/*
+ * DEFER_ACCEPT_LISTENERS = FD ("," FD)*. An exec'd program may have another file at a number
+ * (the variable came from an older process): only listening TCP sockets on a configured port.
+ */
+static void load_listeners(const char *s)
 {
-	while (s && *s && nports < PORTS_MAX) {
-		const char *end = strchr(s, ';'), *eq;
-		size_t len = end ? (size_t)(end - s) : strlen(s), chain_len;
+	while (s && *s) {
+		const char *end = strchr(s, ',');
+		size_t len = end ? (size_t)(end - s) : strlen(s);
+		long fd = number(s, len, DA_FD_LIMIT - 1);
+		struct da__filter *f;
 
-		eq = memchr(s, '=', len);
-		if (eq) {
-			chain_len = len - (size_t)(eq + 1 - s);
-			if (parse_port(s, (size_t)(eq - s), &ports[nports].port) == 0 && chain_len > 0 &&
-			    chain_len < DA_CHAIN_MAX_TEXT) {
-				memcpy(ports[nports].chain, eq + 1, chain_len);
-				ports[nports].chain[chain_len] = '\0';
-				nports++;
-			}
-		}
+		if (fd < 0)
+			complain("DEFER_ACCEPT_LISTENERS item not a descriptor", s, len);
+		else if (socket_int((int)fd, SOL_SOCKET, SO_ACCEPTCONN) != 1)
+			complain("DEFER_ACCEPT_LISTENERS item not a listening socket", s, len);
+		else if (!(f = da__filter_for_port(da__tcp_port((int)fd))))
+			complain("DEFER_ACCEPT_LISTENERS item not a TCP listener on a port of DEFER_ACCEPT_PORTS", s, len);
+		else
+			da__adopt((int)fd, f);
 		s = end ? end + 1 : NULL;
 	}
 }
 
 __attribute__((constructor)) static void load(void)
 {
-	const char *path = getenv("DEFER_ACCEPT_CONTROL");
+	const char *dir = getenv("DEFER_ACCEPT_PLUGIN_DIR");
 
 	da__resolve();
-	if (path && strlen(path) < sizeof control)
-		strcpy(control, path);
+	if (dir && *dir)
+		plugin_dir = strdup(dir);
 	load_ports(getenv("DEFER_ACCEPT_PORTS"));
-	load_handover(getenv("DEFER_ACCEPT_HANDOVER"));
+	load_listeners(getenv("DEFER_ACCEPT_LISTENERS"));
 }
