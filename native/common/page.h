@@ -44,6 +44,7 @@ struct da_counters {
 	uint64_t park_ms[DA_HIST_BUCKETS];
 	uint32_t park_ms_max;
 	uint32_t engine_starts; /* engines that took this channel; > 1 means restarts */
+	uint32_t adopted;       /* listeners the preload took, in every process: 0 = not in force */
 };
 
 struct da_page {
@@ -63,7 +64,8 @@ _Static_assert(sizeof(struct da_page) <= DA_PAGE_SIZE, "the counters page is one
 _Static_assert(offsetof(struct da_page, token) == 8 && offsetof(struct da_page, timeout_ms) == 24 &&
 	       offsetof(struct da_page, pass_on_timeout) == 28 && offsetof(struct da_page, engine_pid) == 32 &&
 	       offsetof(struct da_page, address_set) == 36 && offsetof(struct da_page, address) == 40 &&
-	       offsetof(struct da_page, chain) == 104 && offsetof(struct da_page, count) == 360,
+	       offsetof(struct da_page, chain) == 104 && offsetof(struct da_page, count) == 360 &&
+	       offsetof(struct da_page, count.adopted) == 760,
 	       "the page header's layout is part of the contract");
 
 #define da_count(field) __atomic_fetch_add(&(field), 1, __ATOMIC_RELAXED)
