@@ -12,8 +12,9 @@ import {activationEnv} from './listen-fds.js'
 export const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH']
 
 // The child learns its own pid only after fork; a shell that execs the server sets LISTEN_PID
-// to $$, which is the server's pid after exec.
-const EXEC_SHIM = 'LISTEN_PID=$$; export LISTEN_PID; exec "$@"'
+// to $$, which is the server's pid after exec. A preload reaches the server only, not the shell
+// (which would take the listeners first and make a server the preload never enters look served).
+const EXEC_SHIM = 'LISTEN_PID=$$; export LISTEN_PID; if [ -n "$DA_LAUNCH_PRELOAD" ]; then LD_PRELOAD=$DA_LAUNCH_PRELOAD; export LD_PRELOAD; fi; unset DA_LAUNCH_PRELOAD; exec "$@"'
 
 /** The absolute path of the server command, or an error before anything was started. */
 export function resolveCommand(command: string | undefined, path = process.env.PATH ?? ''): string {
@@ -53,6 +54,10 @@ export const inheritedAt = (sockets: number, index: number): number => 3 + socke
 export function launch({command, args, sockets, inherited = [], env = {}}: LaunchOptions): ChildProcess {
   const childEnv: NodeJS.ProcessEnv = {...process.env, ...activationEnv(sockets.map((socket) => socket.name)), ...env}
   delete childEnv.LISTEN_PID // ours, if we were activated; the shim sets the server's
+  if (childEnv.LD_PRELOAD !== process.env.LD_PRELOAD) {
+    childEnv.DA_LAUNCH_PRELOAD = childEnv.LD_PRELOAD
+    childEnv.LD_PRELOAD = process.env.LD_PRELOAD
+  }
   return spawn('/bin/sh', ['-c', EXEC_SHIM, command, command, ...args], {
     stdio: ['inherit', 'inherit', 'inherit', ...sockets.map((socket) => socket.fd), ...inherited],
     env: childEnv,

@@ -4,6 +4,7 @@
 // preload), each filtered port gets a channel and a counters page (native/README.md). The wrapper
 // keeps the engine's ends of the channels and the pages for as long as it runs, so the engine can
 // be restarted without the server noticing.
+import type {ChildProcess} from 'node:child_process'
 import {once} from 'node:events'
 import {setTimeout as delay} from 'node:timers/promises'
 
@@ -14,6 +15,7 @@ import {socketCalls} from '../platform/libc.js'
 import type {KernelFilterState, PlatformAdapter} from '../platform/types.js'
 import {openChannel, openControlSocket} from './channels.js'
 import {linkage} from './elf.js'
+import {watchInForce, type WatchedPort} from './in-force.js'
 import type {Listener} from './listeners.js'
 import {openPage} from './page.js'
 import type {OnTimeout, Plan} from './plan.js'
@@ -45,8 +47,7 @@ function describeKernel(listener: Listener, state: KernelFilterState, requested:
 }
 
 /** One filtered port: its channel's two ends, its page, and its chain. */
-interface Channel extends EngineChannel {
-  port: number
+interface Channel extends EngineChannel, WatchedPort {
   serverEnd: number
 }
 
@@ -60,6 +61,7 @@ interface DataPlane {
 }
 
 function channelFor(plane: DataPlane, port: number, chain: string, options: RunOptions, address?: string): void {
+  const bindMode = address === undefined
   const known = plane.channels.find((channel) => channel.port === port)
   if (known) {
     if (known.chain === chain) return
@@ -67,7 +69,7 @@ function channelFor(plane: DataPlane, port: number, chain: string, options: RunO
   }
   const [channelFd, serverEnd] = openChannel()
   const pageFd = openPage({chain, timeoutMs: options.timeoutSeconds * 1000, passOnTimeout: options.onTimeout === 'pass', address})
-  plane.channels.push({port, chain, channelFd, serverEnd, pageFd, backlog: options.backlog})
+  plane.channels.push({port, bindMode, chain, channelFd, serverEnd, pageFd, backlog: options.backlog})
 }
 
 function dataPlane(adapter: PlatformAdapter, options: RunOptions): DataPlane {
@@ -151,9 +153,15 @@ export async function run(adapter: PlatformAdapter, options: RunOptions): Promis
       channel.serverEnd = -1
     }
     const stopForwarding = forwardSignals(server)
-    const [code, signal] = (await once(server, 'exit')) as [number | null, NodeJS.Signals | null]
+    const inForce = watchInForce(plane.channels)
+    const exited = once(server, 'exit') as Promise<[number | null, NodeJS.Signals | null]>
+    const unfiltered = await Promise.race([exited.then(() => undefined), inForce.missing])
+    inForce.stop()
+    if (unfiltered) await stopServer(server, exited)
+    const [code, signal] = await exited
     stopForwarding()
     if (engine) await drain(engine, control!.path)
+    if (unfiltered) throw notInForce(unfiltered, command)
     return exitStatus(code, signal)
   } finally {
     for (const channel of plane?.channels ?? []) {
@@ -164,6 +172,34 @@ export async function run(adapter: PlatformAdapter, options: RunOptions): Promis
       control.remove()
     }
   }
+}
+
+// A server told to stop gets this long before it is killed.
+const STOP_GRACE_MS = 5000
+
+/** TERM to the server's process group (it is a group of its own), KILL after the grace. */
+async function stopServer(server: ChildProcess, exited: Promise<unknown>): Promise<void> {
+  const group = -server.pid!
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      process.kill(group, name)
+    } catch {
+      // gone already
+    }
+  }
+  signal('SIGTERM')
+  const timer = setTimeout(() => signal('SIGKILL'), STOP_GRACE_MS)
+  await exited
+  clearTimeout(timer)
+}
+
+function notInForce(port: WatchedPort, command: string): DeferAcceptError {
+  const how = port.bindMode ? `listens on port ${port.port}` : `was given the listener of port ${port.port}`
+  return new DeferAcceptError(
+    'FILTER_NOT_IN_FORCE',
+    `${command} ${how}, but its accept() never went through the preload library, so the filter was not in force; the server was stopped. It makes its own system calls (Go programs do) or does not load the preload`,
+    'use --filter dataready, which the kernel applies to any server (TCP_DEFER_ACCEPT), or put a proxy in front of this server',
+  )
 }
 
 /**
