@@ -1,21 +1,26 @@
-/* The control socket: `stats`, and `register` for servers that bind their own ports. */
+/* The control socket: `stats`, and `channel CHAIN` for SO_ACCEPTFILTER. */
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "engine.h"
+#include "fds.h"
 
-/* A request is `stats` or `register CHAIN [key=value...]`: a line, never long. */
+/* A request is `stats` or `channel CHAIN`: a line, never long. */
 #define REQUEST_MAX 1024
-/* The stats answer: about 600 bytes per listener; a SEQPACKET message must fit in one send. */
+/* The stats answer: about 700 bytes per channel; a SEQPACKET message must fit in one send. */
 #define ANSWER_MAX 65536
 /* How long `da-engine --stats` waits for an engine that does not answer. */
 #define CLIENT_TIMEOUT_S 5
+/* Channels `channel` requests may hold at once, within DA_MAX_CHANNELS: a server that sets
+ * SO_ACCEPTFILTER on every socket it makes cannot take the engine's every descriptor. */
+#define MAX_CONTROL_CHANNELS 48
 
 int da__control_init(struct da_engine *e, int fd)
 {
@@ -23,7 +28,37 @@ int da__control_init(struct da_engine *e, int fd)
 	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
 		return -errno;
 	e->control_fd = fd;
-	return da__epoll(e, EPOLL_CTL_ADD, fd, EPOLLIN, DA_TAG(DA_TAG_CONTROL, 0));
+	return da__watch(e, fd, EPOLLIN, DA_KIND_CONTROL, 0, 0);
+}
+
+/* Only the engine's own user, or root, is answered: the control socket makes channels and
+ * tells what every port sees. */
+static bool trusted(int client)
+{
+	struct ucred cred;
+	socklen_t len = sizeof cred;
+	return getsockopt(client, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 &&
+	       (cred.uid == geteuid() || cred.uid == 0);
+}
+
+/*
+ * Out of descriptors: without a descriptor to accept into, the listening socket stays readable
+ * and the loop would spin. Free the spare, accept one client and close it unanswered, take the
+ * spare back. Unreliable where the limit is system-wide (ENFILE): another process may take the
+ * freed descriptor first; the loop then retries on the next event.
+ */
+static bool shed(struct da_engine *e)
+{
+	if (e->spare_fd < 0)
+		e->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (e->spare_fd < 0)
+		return false;
+	close(e->spare_fd);
+	int fd = accept4(e->control_fd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd >= 0)
+		close(fd);
+	e->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	return fd >= 0;
 }
 
 void da__control_accept(struct da_engine *e)
@@ -31,14 +66,16 @@ void da__control_accept(struct da_engine *e)
 	for (;;) {
 		int client = accept4(e->control_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (client < 0) {
-			/* Out of descriptors: the client is closed unanswered rather than left pending,
-			 * which would keep the socket readable and the loop spinning. */
-			if ((errno == EMFILE || errno == ENFILE) && da__shed(e, e->control_fd))
+			if ((errno == EMFILE || errno == ENFILE) && shed(e))
 				continue;
 			return;
 		}
-		if (da__epoll(e, EPOLL_CTL_ADD, client, EPOLLIN, DA_TAG(DA_TAG_CLIENT, client)) < 0)
+		if (e->clients >= DA_MAX_CLIENTS || !trusted(client) ||
+		    da__watch(e, client, EPOLLIN, DA_KIND_CLIENT, 0, (uint32_t)client) < 0) {
 			close(client);
+			continue;
+		}
+		e->clients++;
 	}
 }
 
@@ -46,63 +83,74 @@ static void answer_error(int client, const char *why)
 {
 	char text[REQUEST_MAX + 16];
 	int n = snprintf(text, sizeof text, "error %s", why);
-	da__send_fds(client, text, n < (int)sizeof text ? (size_t)n : sizeof text - 1, NULL, 0);
+	da_send_fds(client, text, n < (int)sizeof text ? (size_t)n : sizeof text - 1, NULL, 0);
 }
 
-static int is_tcp_listener(int fd)
+/* A fresh page as the wrapper would fill it, from --channel-defaults; mapped, or NULL. */
+static struct da_page *new_page(const struct da_engine *e, int fd)
 {
-	int listening = 0, protocol = 0;
-	socklen_t len = sizeof listening;
-	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) < 0)
-		return 0;
-	len = sizeof protocol;
-	return getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &len) == 0 && listening &&
-	       protocol == IPPROTO_TCP;
+	if (ftruncate(fd, DA_PAGE_SIZE) < 0)
+		return NULL;
+	struct da_page *p = mmap(NULL, DA_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	p->magic = DA_PAGE_MAGIC;
+	p->version = DA_PAGE_VERSION;
+	p->timeout_ms = e->default_timeout_ms;
+	p->pass_on_timeout = e->default_pass;
+	if (getrandom(p->token, sizeof p->token, 0) != (ssize_t)sizeof p->token) {
+		munmap(p, DA_PAGE_SIZE);
+		return NULL;
+	}
+	return p;
 }
 
-/* `register CHAIN [key=value...]` with a listening TCP socket: the engine takes it over and
- * answers `ok` with the server's end of a new hand-over pair. False when it did not take the
- * socket: the caller still holds it. */
-static bool register_listener(struct da_engine *e, int client, char *text, int listen_fd)
+/*
+ * `channel CHAIN`: a new channel and its page; answers `ok` with two descriptors, the server
+ * end and the page. Only names of built-in filters or of the plugin directory are taken: the
+ * control socket never loads code named by a path on the wire.
+ */
+static void make_channel(struct da_engine *e, int client, const char *chain)
 {
-	char err[512], items[2 * REQUEST_MAX], *rest = strchr(text, ' ');
-	if (rest)
-		*rest++ = '\0';
-	struct da_listener_spec s;
-	int pair[2];
-	if (listen_fd < 0 || !is_tcp_listener(listen_fd)) {
-		answer_error(client, "register needs one listening TCP socket in SCM_RIGHTS");
-		return false;
+	char err[512];
+	int pair[2] = {-1, -1}, page_fd = -1;
+	struct da_page *page = NULL;
+	struct da_channel_spec s = {.chain = chain, .backlog = 511};
+	if (strchr(chain, '/') || !*chain) {
+		answer_error(client, "a chain names built-in filters or plugin-directory names (no '/')");
+		return;
 	}
-	/* Later items win: the request's own after the engine's defaults. */
-	snprintf(items, sizeof items, "%s %s", e->register_defaults ? e->register_defaults : "",
-		 rest ? rest : "");
-	if (da__spec_parse(items, &s, err, sizeof err) < 0) {
-		answer_error(client, err);
-		return false;
+	if (e->control_channels >= MAX_CONTROL_CHANNELS) {
+		answer_error(client, "too many channels");
+		return;
 	}
-	s.chain = text;
-	s.listen_fd = listen_fd;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) {
-		answer_error(client, strerror(errno));
-		return false;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0 ||
+	    (page_fd = memfd_create("defer-accept-page", MFD_CLOEXEC)) < 0 ||
+	    !(page = new_page(e, page_fd))) {
+		snprintf(err, sizeof err, "cannot make a channel: %s", strerror(errno));
+		goto fail;
 	}
-	s.handover_fd = pair[0];
-	if (da__listener_add(e, &s, err, sizeof err) < 0) {
-		close(pair[0]);
-		answer_error(client, err);
-		close(pair[1]);
-		return false;
-	}
-	struct da_listener *l = &e->listeners[e->listener_count - 1];
-	int rc = da__keep(e, &s, l->address);
-	l->kept = rc == 0 && e->keep_post >= 0;
-	if (rc < 0)
-		fprintf(stderr, "da-engine: listener %s is served but not kept for the next engine: "
-			"%s\n", l->address, strerror(-rc));
-	da__send_fds(client, "ok", 2, &pair[1], 1);
+	s.channel_fd = pair[0];
+	s.page_fd = page_fd;
+	int ci = da__channel_add(e, &s, page, err, sizeof err);
+	if (ci < 0)
+		goto fail;
+	struct da_channel *ch = &e->channels[ci];
+	ch->from_control = true;
+	e->control_channels++;
+	snprintf(page->chain, sizeof page->chain, "%s", da_chain_name(ch->chain));
+	da_send_fds(client, "ok", 2, (int[2]){pair[1], page_fd}, 2);
 	close(pair[1]);
-	return true;
+	close(page_fd);
+	return;
+fail:
+	answer_error(client, err);
+	if (page)
+		munmap(page, DA_PAGE_SIZE);
+	int fds[] = {pair[0], pair[1], page_fd};
+	for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
 }
 
 void da__control_event(struct da_engine *e, int client, uint32_t events)
@@ -110,33 +158,29 @@ void da__control_event(struct da_engine *e, int client, uint32_t events)
 	char request[REQUEST_MAX + 1];
 	int fds[DA_FDS_MAX], flags;
 	size_t count;
-	ssize_t n = da__recv_fds(client, request, REQUEST_MAX, fds, &count, &flags);
+	ssize_t n = da_recv_fds(client, request, REQUEST_MAX, fds, &count, &flags, 1);
 	if (n == -EAGAIN && !(events & (EPOLLHUP | EPOLLERR)))
 		return;
+	for (size_t i = 0; i < count; i++) /* no request carries descriptors */
+		close(fds[i]);
 	if (n <= 0) {
 		close(client);
+		e->clients--;
 		return;
 	}
 	request[n] = '\0';
-	/* A request carries one descriptor at most (register); any other is not kept. */
-	for (size_t i = 1; i < count; i++)
-		close(fds[i]);
-	int fd = count > 0 ? fds[0] : -1;
 	if (!strcmp(request, "stats")) {
 		char answer[ANSWER_MAX];
 		int len = da__stats_json(e, answer, sizeof answer);
 		if (len < 0)
 			answer_error(client, "stats do not fit in one message");
 		else
-			da__send_fds(client, answer, (size_t)len, NULL, 0);
-	} else if (!strncmp(request, "register ", 9)) {
-		if (register_listener(e, client, request + 9, fd))
-			return; /* the descriptor is the listener's now */
+			da_send_fds(client, answer, (size_t)len, NULL, 0);
+	} else if (!strncmp(request, "channel ", 8)) {
+		make_channel(e, client, request + 8);
 	} else {
-		answer_error(client, "unknown request: expected `stats` or `register CHAIN`");
+		answer_error(client, "unknown request: expected `stats` or `channel CHAIN`");
 	}
-	if (fd >= 0)
-		close(fd);
 }
 
 /* `da-engine --stats PATH`: the client side of `stats`, for callers without SEQPACKET. */

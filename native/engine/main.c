@@ -8,13 +8,14 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "page.h"
 
 #define EXIT_FATAL 1
 #define EXIT_USAGE 2
 /* The park table's default bound: 64 Ki connections, about 4 MiB of slots with one filter. */
 #define DEFAULT_MAX_PARKED 65536
-/* Listeners on one command line; more come through `register`. */
-#define MAX_LISTENERS 64
+/* Apache's `AcceptFilter data` on Linux holds a silent client 30 s: the same when unsaid. */
+#define DEFAULT_TIMEOUT_MS 30000
 /* Who the engine becomes once its sockets are set up, when it was started as root. */
 #define DEFAULT_USER "nobody"
 
@@ -22,19 +23,19 @@ static const char usage[] =
 	"usage: da-engine --list\n"
 	"       da-engine [--plugin-dir DIR] --check CHAIN\n"
 	"       da-engine --stats CONTROL_PATH\n"
-	"       da-engine [--control FD [--register-defaults SPEC] [--keep FD,FD]] [--max-parked N]\n"
-	"                 [--plugin-dir DIR] [--user NAME]\n"
-	"                 --listener SPEC...\n"
-	"SPEC: listen=FD handover=FD chain=CHAIN timeout=MS on-timeout=drop|pass backlog=N "
-	"address=TEXT\n";
+	"       da-engine [--control FD [--channel-defaults SPEC]] [--max-parked N]\n"
+	"                 [--plugin-dir DIR] [--user NAME] [--channel SPEC]...\n"
+	"--channel: channel=FD page=FD chain=CHAIN backlog=N\n"
+	"--channel-defaults: timeout=MS on-timeout=drop|pass\n";
 
 struct options {
-	const char *check, *stats, *plugin_dir, *user, *register_defaults;
+	const char *check, *stats, *plugin_dir, *user;
+	char *defaults;
 	bool list;
-	int control_fd, keep_post, keep_take;
+	int control_fd;
 	unsigned long max_parked;
-	char *listeners[MAX_LISTENERS];
-	int listener_count;
+	char *channels[DA_MAX_CHANNELS];
+	int channel_count;
 };
 
 static int bad(const char *what, const char *detail)
@@ -45,8 +46,7 @@ static int bad(const char *what, const char *detail)
 
 static int parse(int argc, char **argv, struct options *o)
 {
-	*o = (struct options){.control_fd = -1, .keep_post = -1, .keep_take = -1,
-			      .max_parked = DEFAULT_MAX_PARKED,
+	*o = (struct options){.control_fd = -1, .max_parked = DEFAULT_MAX_PARKED,
 			      .user = DEFAULT_USER};
 	for (int i = 1; i < argc; i++) {
 		const char *flag = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
@@ -66,18 +66,14 @@ static int parse(int argc, char **argv, struct options *o)
 			o->plugin_dir = value;
 		else if (!strcmp(flag, "--user"))
 			o->user = value;
-		else if (!strcmp(flag, "--register-defaults"))
-			o->register_defaults = value;
+		else if (!strcmp(flag, "--channel-defaults"))
+			o->defaults = argv[i];
 		else if (!strcmp(flag, "--control"))
 			o->control_fd = (int)strtol(value, &end, 10);
-		else if (!strcmp(flag, "--keep")) {
-			if (sscanf(value, "%d,%d", &o->keep_post, &o->keep_take) != 2 ||
-			    o->keep_post < 0 || o->keep_take < 0)
-				return bad("--keep needs two descriptors, FD,FD", value);
-		} else if (!strcmp(flag, "--max-parked"))
+		else if (!strcmp(flag, "--max-parked"))
 			o->max_parked = strtoul(value, &end, 10);
-		else if (!strcmp(flag, "--listener") && o->listener_count < MAX_LISTENERS)
-			o->listeners[o->listener_count++] = argv[i];
+		else if (!strcmp(flag, "--channel") && o->channel_count < DA_MAX_CHANNELS)
+			o->channels[o->channel_count++] = argv[i];
 		else
 			return bad("unknown or repeated option", flag);
 		if (end && (*end || end == value || o->control_fd < -1 || o->max_parked < 1 ||
@@ -125,16 +121,17 @@ static int check_chain(const struct options *o)
 static int serve(const struct options *o)
 {
 	struct da_engine e;
-	struct da_listener_spec specs[MAX_LISTENERS];
+	struct da_channel_spec specs[DA_MAX_CHANNELS];
 	char err[512];
-	int highest_fd = MAX(o->control_fd, MAX(o->keep_post, o->keep_take));
-	for (int i = 0; i < o->listener_count; i++) {
-		struct da_listener_spec *s = &specs[i];
-		if (da__spec_parse(o->listeners[i], s, err, sizeof err) < 0)
+	uint32_t timeout_ms = DEFAULT_TIMEOUT_MS;
+	bool pass = false;
+	if (o->defaults && da__defaults_parse(o->defaults, &timeout_ms, &pass, err, sizeof err) < 0)
+		return bad(err, NULL);
+	int highest_fd = o->control_fd;
+	for (int i = 0; i < o->channel_count; i++) {
+		if (da__spec_parse(o->channels[i], &specs[i], err, sizeof err) < 0)
 			return bad(err, NULL);
-		if (s->listen_fd < 0 || s->handover_fd < 0 || !s->chain)
-			return bad("a listener needs listen=FD handover=FD chain=CHAIN", NULL);
-		highest_fd = MAX(highest_fd, MAX(s->listen_fd, s->handover_fd));
+		highest_fd = MAX(highest_fd, MAX(specs[i].channel_fd, specs[i].page_fd));
 	}
 	/* Descriptors the engine was not given but inherited (a stray pipe of whoever started the
 	 * wrapper) would stay open as long as the engine lives: a reader of that pipe would never
@@ -145,17 +142,24 @@ static int serve(const struct options *o)
 		fprintf(stderr, "da-engine: cannot start: %s\n", strerror(-rc));
 		return EXIT_FATAL;
 	}
-	for (int i = 0; i < o->listener_count; i++)
-		if (da__listener_add(&e, &specs[i], err, sizeof err) < 0)
+	e.default_timeout_ms = timeout_ms;
+	e.default_pass = pass;
+	e.exit_when_idle = o->channel_count > 0;
+	for (int i = 0; i < o->channel_count; i++) {
+		struct da_page *page = da_page_map(specs[i].page_fd);
+		if (!page) {
+			snprintf(err, sizeof err, "page fd %d is not a counters page: %s",
+				 specs[i].page_fd, strerror(errno));
 			return bad(err, NULL);
-	e.keep_post = o->keep_post;
-	e.keep_take = o->keep_take;
-	da__keep_restore(&e);
-	e.register_defaults = o->register_defaults;
+		}
+		close(specs[i].page_fd); /* the mapping stays */
+		if (da__channel_add(&e, &specs[i], page, err, sizeof err) < 0)
+			return bad(err, NULL);
+	}
 	if (o->control_fd >= 0 && (rc = da__control_init(&e, o->control_fd)) < 0)
 		return bad("--control is not a usable socket", strerror(-rc));
 	*err = '\0';
-	if ((rc = da__sandbox(o->user, err, sizeof err)) == 0)
+	if ((rc = da__sandbox(o->user, o->control_fd, err, sizeof err)) == 0)
 		rc = da__engine_run(&e);
 	da__engine_free(&e);
 	if (rc < 0) {
@@ -182,7 +186,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "da-engine: stats from %s: %s\n", o.stats, strerror(-rc));
 		return rc < 0 ? EXIT_FATAL : 0;
 	}
-	if (o.listener_count == 0 && o.control_fd < 0)
-		return bad("nothing to serve: give --listener or --control", NULL);
+	if (o.channel_count == 0 && o.control_fd < 0)
+		return bad("nothing to serve: give --channel or --control", NULL);
 	return serve(&o);
 }

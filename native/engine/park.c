@@ -3,9 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "engine.h"
+#include "verdict.h"
 
 /* The table starts this small and doubles up to --max-parked: most engines park few. */
 #define INITIAL_SLOTS 64
@@ -40,7 +42,7 @@ void da__list_remove(struct da_engine *e, uint32_t *head, uint32_t *tail, uint32
 		*tail = p->prev;
 }
 
-/* Re-spaces the slots in place, last first, when a listener's chain needs more state. */
+/* Re-spaces the slots in place, last first, when a channel's chain needs more state. */
 int da__park_fit(struct da_engine *e, size_t state_size)
 {
 	struct da_park_table *t = &e->park;
@@ -90,36 +92,38 @@ void da__park_free(struct da_engine *e, uint32_t i)
 	e->park.used--;
 }
 
-/* Takes a parked connection off its listener's list, recording how long it waited. */
-static void leave(struct da_engine *e, uint32_t i)
+/* Takes a parked connection off its channel's list and out of epoll, recording how long it
+ * waited: the descriptor may live on in a server, and so would its registration. */
+void da__park_leave(struct da_engine *e, uint32_t i)
 {
 	struct da_park *p = da__park_slot(e, i);
-	struct da_listener *l = &e->listeners[p->listener];
-	da__list_remove(e, &l->park_head, &l->park_tail, i);
-	l->count.parked--;
-	da__stats_park_time(&l->count, da__now(e) - (p->deadline - l->timeout_ms));
+	struct da_channel *ch = &e->channels[p->channel];
+	da__list_remove(e, &ch->park_head, &ch->park_tail, i);
+	da__unwatch(e, p->fd);
+	da_count_sub(ch->count->parked, 1);
+	da__stats_park_time(ch->count, da__now(e) - (p->deadline - ch->timeout_ms));
 }
 
 static void drop(struct da_engine *e, uint32_t i, enum da_drop reason)
 {
 	struct da_park *p = da__park_slot(e, i);
-	leave(e, i);
-	e->listeners[p->listener].count.dropped[reason]++;
-	close(p->fd); /* also leaves epoll: nobody else holds this file */
-	da__park_free(e, i);
+	struct da_channel *ch = &e->channels[p->channel];
+	da_count(ch->count->dropped[reason]);
+	da__park_leave(e, i);
+	da__settle(e, p->channel, p->fd, i, DA_DROP, NULL);
 }
 
-/* The oldest parked connection of all listeners: the head of one listener's list. */
-static void evict_oldest(struct da_engine *e)
+/* The oldest parked connection of all channels: the head of one channel's list. */
+void da__park_evict_oldest(struct da_engine *e)
 {
 	uint32_t oldest = DA_NIL, oldest_start = 0;
-	for (uint32_t li = 0; li < e->listener_count; li++) {
-		struct da_listener *l = &e->listeners[li];
-		if (l->park_head == DA_NIL)
+	for (uint32_t ci = 0; ci < e->channel_count; ci++) {
+		struct da_channel *ch = &e->channels[ci];
+		if (ch->fd < 0 || ch->park_head == DA_NIL)
 			continue;
-		uint32_t start = da__park_slot(e, l->park_head)->deadline - l->timeout_ms;
+		uint32_t start = da__park_slot(e, ch->park_head)->deadline - ch->timeout_ms;
 		if (oldest == DA_NIL || (int32_t)(start - oldest_start) < 0) {
-			oldest = l->park_head;
+			oldest = ch->park_head;
 			oldest_start = start;
 		}
 	}
@@ -127,41 +131,44 @@ static void evict_oldest(struct da_engine *e)
 		drop(e, oldest, DA_DROP_PARK_FULL);
 }
 
+/* A free slot, made by evicting the oldest parked when the table is at --max-parked; DA_NIL
+ * when every slot holds a ready connection waiting for a server. */
 uint32_t da__park_take(struct da_engine *e)
 {
 	struct da_park_table *t = &e->park;
 	if (t->free_head == DA_NIL && grow(e) < 0)
-		evict_oldest(e);
+		da__park_evict_oldest(e);
 	uint32_t i = t->free_head;
 	if (i != DA_NIL) {
 		t->free_head = da__park_slot(e, i)->next;
 		t->used++;
+		da__park_slot(e, i)->generation++;
 	}
 	return i;
 }
 
-void da__park(struct da_engine *e, uint32_t li, int fd, const void *state, size_t state_size,
-	      bool nonblock)
+void da__park(struct da_engine *e, uint32_t ci, int fd, const void *state)
 {
+	struct da_channel *ch = &e->channels[ci];
 	uint32_t i = da__park_take(e);
-	struct da_listener *l = &e->listeners[li];
-	if (i == DA_NIL) { /* every slot holds a ready connection waiting for the server */
-		l->count.dropped[DA_DROP_PARK_FULL]++;
+	if (i == DA_NIL) { /* every slot holds a ready connection waiting for a server */
+		da_count(ch->count->dropped[DA_DROP_PARK_FULL]);
 		close(fd);
 		return;
 	}
 	struct da_park *p = da__park_slot(e, i);
-	*p = (struct da_park){.fd = fd, .deadline = da__now(e) + l->timeout_ms, .listener = li,
-			      .flags = nonblock ? DA_PARK_NONBLOCK : 0,
-			      .generation = (uint16_t)(p->generation + 1)};
-	memcpy(p->state, state, state_size);
-	da__list_push(e, &l->park_head, &l->park_tail, i);
-	l->count.parked++;
+	p->fd = fd;
+	p->deadline = da__now(e) + ch->timeout_ms;
+	p->channel = ci;
+	p->held = 0;
+	memcpy(p->state, state, da_chain_state_size(ch->chain));
+	da__list_push(e, &ch->park_head, &ch->park_tail, i);
+	da_count_add(ch->count->parked, 1);
 	/* Edge-triggered: the engine only peeks, so the bytes stay queued and a level-triggered
 	 * watch would report every parked connection on every epoll_wait (one core spinning on
-	 * recv(MSG_PEEK) for idle clients). An edge comes with each new segment, FIN or RST. */
-	if (da__epoll(e, EPOLL_CTL_ADD, fd, EPOLLIN | EPOLLRDHUP | EPOLLET,
-		      DA_TAG_GEN(DA_TAG_PARKED, p->generation, i)) < 0)
+	 * recv(MSG_PEEK) for idle clients). An edge comes with each new segment, FIN or RST, and
+	 * the watch reports bytes that came between the first peek and now. */
+	if (da__watch(e, fd, EPOLLIN | EPOLLRDHUP | EPOLLET, DA_KIND_PARKED, p->generation, i) < 0)
 		drop(e, i, DA_DROP_PARK_FULL); /* out of epoll watches (max_user_watches) */
 }
 
@@ -169,44 +176,33 @@ void da__park_event(struct da_engine *e, uint32_t i, uint16_t generation, uint32
 {
 	struct da_park *p = da__park_slot(e, i);
 	/* An event for a connection an earlier event of this batch settled, or evicted. */
-	if (i >= e->park.capacity || p->fd < 0 || (p->flags & DA_PARK_HELD) ||
-	    p->generation != generation)
+	if (i >= e->park.capacity || p->fd < 0 || p->held || p->generation != generation)
 		return;
-	struct da_listener *l = &e->listeners[p->listener];
+	struct da_channel *ch = &e->channels[p->channel];
 	ssize_t n = -1;
-	if (!(events & EPOLLERR))
-		n = recv(p->fd, l->peek, l->peek_size, MSG_PEEK | MSG_DONTWAIT);
-	if (n < 0 && ((events & EPOLLERR) || errno != EAGAIN)) {
-		drop(e, i, DA_DROP_RESET);
-		return;
+	int err = ECONNRESET; /* EPOLLERR: RST, or an error the socket holds */
+	if (!(events & EPOLLERR)) {
+		n = recv(p->fd, ch->peek, ch->peek_size, MSG_PEEK | MSG_DONTWAIT);
+		err = errno;
 	}
-	if (n < 0)
-		return;
-	/* TCP delivers in order: once the FIN is seen, every byte before it is in the queue. */
-	bool eof = n == 0 || (events & (EPOLLRDHUP | EPOLLHUP));
-	int reason;
-	enum da_verdict v = da_chain_check(l->chain, p->state, l->peek, (size_t)n,
-					   eof ? DA_CHECK_EOF : 0);
-	v = da__judge(l, v, (size_t)n, eof, &reason);
+	bool hup = events & (EPOLLRDHUP | EPOLLHUP);
+	enum da_verdict v = da_look(ch->chain, p->state, ch->peek, n, err, hup, ch->peek_size,
+				    ch->count);
 	if (v == DA_MORE)
 		return;
-	leave(e, i);
-	da__settle(l, p->fd, v, reason);
-	if (v == DA_DROP)
-		da__park_free(e, i);
-	else
-		da__handover_parked(e, i);
+	da__park_leave(e, i);
+	da__settle(e, p->channel, p->fd, i, v, NULL);
 }
 
 int da__park_wait_ms(struct da_engine *e)
 {
 	int wait = -1;
 	uint32_t now = da__now(e);
-	for (uint32_t li = 0; li < e->listener_count; li++) {
-		struct da_listener *l = &e->listeners[li];
-		if (l->park_head == DA_NIL)
+	for (uint32_t ci = 0; ci < e->channel_count; ci++) {
+		struct da_channel *ch = &e->channels[ci];
+		if (ch->fd < 0 || ch->park_head == DA_NIL)
 			continue;
-		int32_t left = (int32_t)(da__park_slot(e, l->park_head)->deadline - now);
+		int32_t left = (int32_t)(da__park_slot(e, ch->park_head)->deadline - now);
 		if (left < 0)
 			left = 0;
 		if (wait < 0 || left < wait)
@@ -218,33 +214,34 @@ int da__park_wait_ms(struct da_engine *e)
 void da__park_expire(struct da_engine *e)
 {
 	uint32_t now = da__now(e);
-	for (uint32_t li = 0; li < e->listener_count; li++) {
-		struct da_listener *l = &e->listeners[li];
+	for (uint32_t ci = 0; ci < e->channel_count; ci++) {
+		struct da_channel *ch = &e->channels[ci];
 		uint32_t i;
-		while ((i = l->park_head) != DA_NIL &&
+		while (ch->fd >= 0 && (i = ch->park_head) != DA_NIL &&
 		       (int32_t)(now - da__park_slot(e, i)->deadline) >= 0) {
-			if (!l->pass_on_timeout) {
+			if (!ch->pass_on_timeout) {
 				drop(e, i, DA_DROP_TIMEOUT);
 				continue;
 			}
-			leave(e, i);
-			da__settle(l, -1, DA_PASS, DA_PASS_TIMEOUT);
-			da__handover_parked(e, i);
+			da_count(ch->count->passed);
+			da_count(ch->count->passed_on[DA_PASS_TIMEOUT]);
+			da__park_leave(e, i);
+			da__settle(e, ci, da__park_slot(e, i)->fd, i, DA_PASS, NULL);
 		}
 	}
 }
 
-void da__park_close_all(struct da_engine *e, uint32_t li)
+void da__park_close_all(struct da_engine *e, uint32_t ci, enum da_drop reason)
 {
-	struct da_listener *l = &e->listeners[li];
-	while (l->park_head != DA_NIL)
-		drop(e, l->park_head, DA_DROP_NO_SERVER);
-	while (l->held_head != DA_NIL) {
-		uint32_t i = l->held_head;
-		da__list_remove(e, &l->held_head, &l->held_tail, i);
+	struct da_channel *ch = &e->channels[ci];
+	while (ch->park_head != DA_NIL)
+		drop(e, ch->park_head, reason);
+	while (ch->held_head != DA_NIL) {
+		uint32_t i = ch->held_head;
+		da__list_remove(e, &ch->held_head, &ch->held_tail, i);
+		da_count_sub(ch->count->held, 1);
+		da_count(ch->count->dropped[reason]);
 		close(da__park_slot(e, i)->fd);
-		l->count.held--;
-		l->count.dropped[DA_DROP_NO_SERVER]++;
 		da__park_free(e, i);
 	}
 }

@@ -3,17 +3,15 @@
  * reads bytes from anyone on the internet, so whatever a bug in a filter could do afterwards is
  * bounded by an unprivileged user and a short list of system calls.
  *
- * The list was taken from `strace -f` over the engine's tests (test/engine, test/preload,
- * test/commands/wrap-engine, test/hardening) from the first epoll_wait on, plus the paths those
- * tests do not reach (shedding, loading a plugin for `register`, a fatal message). A call that
- * is not on it kills the whole engine (SIGSYS): the supervisor restarts it on the same sockets,
- * the server never notices.
+ * The list was taken from `strace -f` over the engine's tests (test/engine) from the first
+ * epoll_wait on, plus the paths those tests do not reach (shedding, loading a plugin for
+ * `channel`, a fatal message). It is installed before anything is read from any socket. A call
+ * that is not on it kills the whole engine (SIGSYS): the supervisor restarts it on the same
+ * channels, and the servers pass or drop (their page's policy) while it is gone.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <sys/ioctl.h>
-#include <linux/sockios.h>
 #include <pwd.h>
 #include <seccomp.h>
 #include <stdio.h>
@@ -45,44 +43,52 @@ static int drop_root(const char *user, char *err, size_t err_size)
 
 #define ALLOW(name, ...) seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(name), __VA_ARGS__)
 
-static int allow_list(scmp_filter_ctx ctx)
+static int allow_list(scmp_filter_ctx ctx, int control_fd)
 {
 	int rc = 0;
 	/* The loop itself. epoll_pwait is what epoll_wait is on architectures without it. */
 	rc |= ALLOW(epoll_wait, 0);
 	rc |= ALLOW(epoll_pwait, 0);
 	rc |= ALLOW(epoll_ctl, 0);
-	/* Clients: accept, peek, hand over (sendmsg), close; the peer's address for a parked one;
-	 * the descriptor's mode when the server changed its mind (fcntl F_GETFL/F_SETFL only). */
-	rc |= ALLOW(accept4, 0);
-	rc |= ALLOW(recvfrom, 0);
+	/* Channels: "park" messages in and "ready" messages out with their descriptors. */
+	rc |= ALLOW(recvmsg, 0);
 	rc |= ALLOW(sendmsg, 0);
-	rc |= ALLOW(close, 0);
+	/* Parked connections: the peek, the peer and local addresses of a ready one, the close. */
+	rc |= ALLOW(recvfrom, 0);
 	rc |= ALLOW(getpeername, 0);
+	rc |= ALLOW(getsockname, 0);
+	rc |= ALLOW(close, 0);
+	/* Wake-ups: a TCP socket (IPv4 or IPv6 only), its connect, the token (send is sendto). */
+	rc |= ALLOW(socket, 1, SCMP_A0(SCMP_CMP_EQ, AF_INET));
+	rc |= ALLOW(socket, 1, SCMP_A0(SCMP_CMP_EQ, AF_INET6));
+	rc |= ALLOW(connect, 0);
+	rc |= ALLOW(sendto, 0);
+	/* The control socket: its clients (accept4 on it only), who they are (SO_PEERCRED against
+	 * geteuid), `stats` (getpid). */
+	rc |= ALLOW(accept4, 1, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)control_fd));
+	rc |= ALLOW(getsockopt, 0);
+	rc |= ALLOW(geteuid, 0);
+	rc |= ALLOW(getpid, 0);
+	/* `channel`: a pair (AF_UNIX only), its engine end non-blocking with a send buffer, a page
+	 * (memfd, its size, its mapping, its random token). */
+	rc |= ALLOW(socketpair, 1, SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
 	rc |= ALLOW(fcntl, 1, SCMP_A1(SCMP_CMP_EQ, F_GETFL));
 	rc |= ALLOW(fcntl, 1, SCMP_A1(SCMP_CMP_EQ, F_SETFL));
-	/* The control socket: requests and descriptors in (recvmsg), `stats` (getpid, and SIOCOUTQ
-	 * for the bytes still queued on a pair), `register` (checks the socket it got, sets up the
-	 * listener, makes a hand-over pair: AF_UNIX only, so no new network socket is possible). */
-	rc |= ALLOW(recvmsg, 0);
-	rc |= ALLOW(getpid, 0);
-	rc |= ALLOW(ioctl, 1, SCMP_A1(SCMP_CMP_EQ, SIOCOUTQ));
-	rc |= ALLOW(getsockopt, 0);
-	rc |= ALLOW(setsockopt, 0);
-	rc |= ALLOW(getsockname, 0);
-	rc |= ALLOW(socketpair, 1, SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
+	rc |= ALLOW(setsockopt, 1, SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET));
+	rc |= ALLOW(memfd_create, 0);
+	rc |= ALLOW(ftruncate, 0);
+	rc |= ALLOW(getrandom, 0);
 	/* Memory: malloc and realloc of the park table (brk, mmap, mremap, munmap, madvise when
-	 * trimming), glibc's first malloc seeds its tcache key (getrandom). */
+	 * trimming), pages of `channel` (mmap, munmap). */
 	rc |= ALLOW(brk, 0);
 	rc |= ALLOW(mmap, 0);
 	rc |= ALLOW(mremap, 0);
 	rc |= ALLOW(munmap, 0);
 	rc |= ALLOW(madvise, 0);
-	rc |= ALLOW(getrandom, 0);
-	/* Files, read-only: /dev/null as the spare descriptor that lets the engine shed load when
-	 * it runs out, and a plugin a `register` request names (dlopen reads and maps it, and
-	 * mprotect sets its segments; the chain checks that it exists first). Nothing can be
-	 * created, truncated or written. */
+	/* Files, read-only: /dev/null as the spare descriptor that lets the control socket shed
+	 * clients when descriptors run out, and a plugin a `channel` request names (dlopen reads
+	 * and maps it, and mprotect sets its segments; the chain checks that it exists first).
+	 * Nothing can be created, truncated or written. */
 	rc |= ALLOW(openat, 1, SCMP_A2(SCMP_CMP_MASKED_EQ, O_ACCMODE | O_CREAT | O_TRUNC, O_RDONLY));
 	rc |= ALLOW(access, 0);
 	rc |= ALLOW(faccessat, 0);
@@ -101,7 +107,7 @@ static int allow_list(scmp_filter_ctx ctx)
 	return rc ? -EINVAL : 0;
 }
 
-int da__sandbox(const char *user, char *err, size_t err_size)
+int da__sandbox(const char *user, int control_fd, char *err, size_t err_size)
 {
 	if (geteuid() == 0) {
 		int rc = drop_root(user, err, err_size);
@@ -114,7 +120,7 @@ int da__sandbox(const char *user, char *err, size_t err_size)
 		snprintf(err, err_size, "cannot set up the system call filter");
 		return -ENOMEM;
 	}
-	int rc = allow_list(ctx);
+	int rc = allow_list(ctx, control_fd);
 	if (rc == 0)
 		rc = seccomp_load(ctx);
 	seccomp_release(ctx);
