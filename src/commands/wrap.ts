@@ -22,10 +22,11 @@ export default class Wrap extends DeferAcceptCommand {
   static strict = false
   static flags = {
     backlog: Flags.integer({description: 'listen() backlog, and the most connections in flight to the server', default: 511, min: 1}),
-    'engine-user': Flags.string({description: 'user the engine runs as once its sockets are set up, when started as root (default: nobody)'}),
+    'engine-user': Flags.string({description: 'user the engine runs as once its sockets are set up, when started as root (default: defer-accept, a system user made on first use)'}),
     filter: Flags.string({char: 'f', description: 'filter chain NAME[:ARG...][,NAME...] for every listener, or PORT=CHAIN for one port', multiple: true}),
     listen: Flags.string({char: 'l', description: 'address to listen on: :8080, 127.0.0.1:8080, [::1]:8080, [::]:8080 (port 0: any)', multiple: true}),
     'max-parked': Flags.integer({description: 'most connections the engine parks at once (the oldest is dropped beyond it)', min: 1}),
+    'on-engine-failure': Flags.string({description: 'when the engine keeps dying and is given up: stop the server (and exit 28), or pass every connection unfiltered', options: ['stop', 'pass'], default: 'stop'}),
     'on-timeout': Flags.string({description: 'what the engine does with a connection still not ready at the timeout', options: ['drop', 'pass']}),
     'plugin-dir': Flags.string({description: 'folder of third-party filters (NAME.so)'}),
     timeout: Flags.integer({char: 't', description: 'seconds a connection may take to become ready', default: 30, min: 1}),
@@ -53,6 +54,7 @@ export default class Wrap extends DeferAcceptCommand {
       maxParked: flags['max-parked'],
       pluginDir: flags['plugin-dir'],
       engineUser: flags['engine-user'],
+      onEngineFailure: flags['on-engine-failure'] as 'stop' | 'pass',
       report: (line) => this.logToStderr(`defer-accept: ${line}`),
     })
     if (status !== 0) this.exit(status)

@@ -6,7 +6,8 @@
 //     passes the descriptors (as 3, 4, ... in the child), restarts the engine 10 ms after it dies
 //     by a signal or a non-zero status (not after exit 2, bad arguments, nor after 5 deaths in
 //     10 s), stops restarting once it exits 0 (every server closed its end of every channel).
-//     as root the engine becomes `user` (default nobody) and filters its system calls (seccomp).
+//     as root the engine becomes `user` and filters its system calls (seccomp).
+//   engineUser(requested)            that user: the one asked for, else `defer-accept` (made on first use)
 //     engine.pid, engine.stop(), engine.finished() -> {code, signal}, events 'restart', 'exit'.
 //     Keep the engine's channel ends and the pages open while it runs: a restarted engine gets
 //     the same ones. Channels made by `channel` requests (SO_ACCEPTFILTER) die with an engine.
@@ -14,3 +15,4 @@
 export {enginePath, preloadPath} from './paths.js'
 export {checkChain, listEngineFilters, readStats, type EngineFilter, type EngineStats} from './query.js'
 export {Engine, engineCommand, startEngine, type EngineExit, type EngineChannel, type EngineOptions} from './supervisor.js'
+export {ENGINE_USER, engineUser} from './user.js'

@@ -32,7 +32,7 @@ export interface EngineOptions {
   controlFd?: number
   maxParked?: number
   pluginDir?: string
-  /** Who the engine becomes once its sockets are set up, when started as root (engine default: nobody). */
+  /** Who the engine becomes once its sockets are set up, when started as root (user.ts). */
   user?: string
   /** Deadline and outcome of the channels a server asks for itself (SO_ACCEPTFILTER). */
   channelDefaults?: {timeoutMs: number; onTimeout: 'drop' | 'pass'}

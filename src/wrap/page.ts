@@ -62,3 +62,10 @@ export function readPageHeader(fd: number): {address?: string; enginePid: number
   const address = head.readUInt32LE(ADDRESS_SET) ? head.toString('utf8', ADDRESS, ADDRESS + ADDRESS_MAX).replace(/\0.*$/s, '') : undefined
   return {address, enginePid: head.readInt32LE(ENGINE_PID)}
 }
+
+/** From now on every connection that is not ready is handed over (the engine is gone for good). */
+export function passEverything(fd: number): void {
+  const one = Buffer.alloc(4)
+  one.writeUInt32LE(1, 0)
+  writeSync(fd, one, 0, 4, PASS_ON_TIMEOUT)
+}

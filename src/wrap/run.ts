@@ -9,7 +9,7 @@ import {once} from 'node:events'
 import {setTimeout as delay} from 'node:timers/promises'
 
 import {exitStatus, FORWARDED_SIGNALS, forwardSignals, inheritedAt, launch, resolveCommand} from '../activation/launch.js'
-import {preloadPath, readStats, startEngine, type Engine, type EngineChannel} from '../engine/index.js'
+import {engineUser, preloadPath, readStats, startEngine, type Engine, type EngineChannel, type EngineExit} from '../engine/index.js'
 import {DeferAcceptError} from '../errors.js'
 import {socketCalls} from '../platform/libc.js'
 import type {KernelFilterState, PlatformAdapter} from '../platform/types.js'
@@ -17,7 +17,7 @@ import {openChannel, openControlSocket} from './channels.js'
 import {linkage} from './elf.js'
 import {watchInForce, type WatchedPort} from './in-force.js'
 import type {Listener} from './listeners.js'
-import {openPage} from './page.js'
+import {openPage, passEverything} from './page.js'
 import type {OnTimeout, Plan} from './plan.js'
 
 export interface RunOptions {
@@ -33,6 +33,8 @@ export interface RunOptions {
   pluginDir?: string
   /** The engine's --user (who it becomes when started as root). */
   engineUser?: string
+  /** An engine given up after repeated deaths: stop the server (default), or serve unfiltered. */
+  onEngineFailure?: 'stop' | 'pass'
   /** Where each listener stands, one line each, for stderr. */
   report: (line: string) => void
 }
@@ -141,7 +143,7 @@ export async function run(adapter: PlatformAdapter, options: RunOptions): Promis
         channelDefaults: {timeoutMs: options.timeoutSeconds * 1000, onTimeout: options.onTimeout ?? 'drop'},
         maxParked: options.maxParked,
         pluginDir: options.pluginDir,
-        user: options.engineUser,
+        user: engineUser(options.engineUser),
       })
       env = preloadEnv(plane, control.path, options.pluginDir)
     }
@@ -155,13 +157,20 @@ export async function run(adapter: PlatformAdapter, options: RunOptions): Promis
     const stopForwarding = forwardSignals(server)
     const inForce = watchInForce(plane.channels)
     const exited = once(server, 'exit') as Promise<[number | null, NodeJS.Signals | null]>
-    const unfiltered = await Promise.race([exited.then(() => undefined), inForce.missing])
+    const lost = engine ? engineGivenUp(engine) : new Promise<never>(() => {})
+    const problem = await Promise.race([exited.then(() => undefined), inForce.missing.then((port) => notInForce(port, command)), lost.then((exit) => engineLost(exit, options.onEngineFailure))])
     inForce.stop()
-    if (unfiltered) await stopServer(server, exited)
+    if (problem === 'pass') {
+      options.report('the engine was given up: every connection is now handed to the server unfiltered (--on-engine-failure pass)')
+      for (const channel of plane.channels) unfiltered(channel)
+    } else if (problem) {
+      options.report(`${problem.message}; stopping the server`)
+      await stopServer(server, exited)
+    }
     const [code, signal] = await exited
     stopForwarding()
     if (engine) await drain(engine, control!.path)
-    if (unfiltered) throw notInForce(unfiltered, command)
+    if (problem instanceof DeferAcceptError) throw problem
     return exitStatus(code, signal)
   } finally {
     for (const channel of plane?.channels ?? []) {
@@ -191,6 +200,26 @@ async function stopServer(server: ChildProcess, exited: Promise<unknown>): Promi
   const timer = setTimeout(() => signal('SIGKILL'), STOP_GRACE_MS)
   await exited
   clearTimeout(timer)
+}
+
+/** Resolves with the engine's last exit once the supervisor stops restarting it after failures;
+ *  never for an engine that finished (exit 0: every server closed its channels). */
+function engineGivenUp(engine: Engine): Promise<EngineExit> {
+  return engine.finished().then((exit) => (exit.code === 0 ? new Promise<never>(() => {}) : exit))
+}
+
+function engineLost(exit: EngineExit, onFailure: RunOptions['onEngineFailure']): DeferAcceptError | 'pass' {
+  if (onFailure === 'pass') return 'pass'
+  const how = exit.signal ? `signal ${exit.signal}` : `status ${exit.code}`
+  return new DeferAcceptError('ENGINE_LOST', `the engine kept dying (last: ${how}) and was given up, so connections not ready at accept could no longer be parked`, "see the engine's messages above; to serve unfiltered when that happens, --on-engine-failure pass")
+}
+
+/** No engine will read the channel again: the preload's sends fail at once and, with the page's
+ *  outcome set to pass, it hands each connection to the server as it comes. */
+function unfiltered(channel: Channel): void {
+  passEverything(channel.pageFd)
+  socketCalls.close(channel.channelFd)
+  channel.channelFd = -1
 }
 
 function notInForce(port: WatchedPort, command: string): DeferAcceptError {
