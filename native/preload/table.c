@@ -237,6 +237,17 @@ unsigned da__tcp_port(int fd)
 	return 0;
 }
 
+/* A listener taken at load or at listen(), not a copy: the wrapper reads the count to know that
+ * the filter is in force (src/wrap/in-force.ts). */
+static int adopt_counted(int fd, struct da__filter *f)
+{
+	int rc = da__adopt(fd, f);
+
+	if (rc == 0)
+		da_count(f->page->count.adopted);
+	return rc;
+}
+
 int da__filter_listener(int fd, struct da__filter *f)
 {
 	/* TCP_DEFER_ACCEPT takes seconds: round up, so the kernel never gives up before the page says. */
@@ -246,7 +257,7 @@ int da__filter_listener(int fd, struct da__filter *f)
 		seconds = 1;
 	/* Best effort: without it, clients that never send are parked by the engine instead. */
 	DA_REAL(setsockopt)(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &seconds, sizeof seconds);
-	return da__adopt(fd, f);
+	return adopt_counted(fd, f);
 }
 
 static void complain(const char *what, const char *item, size_t len)
@@ -345,7 +356,7 @@ static void load_listeners(const char *s)
 		else if (!(f = da__filter_for_port(da__tcp_port((int)fd))))
 			complain("DEFER_ACCEPT_LISTENERS item not a TCP listener on a port of DEFER_ACCEPT_PORTS", s, len);
 		else
-			da__adopt((int)fd, f);
+			adopt_counted((int)fd, f);
 		s = end ? end + 1 : NULL;
 	}
 }
