@@ -1,123 +1,125 @@
-// Real sockets, the real engine and a python3 server side for the engine's tests. Everything a
-// test starts is stopped by pid in stopAll(); descriptors are closed there too.
-import {spawn, type ChildProcess} from 'node:child_process'
-import {createHash} from 'node:crypto'
-import {mkdtempSync, rmSync} from 'node:fs'
+// Real sockets, the real engine, and channel.py playing the server side of one channel (the
+// wrapper's and the preload's part: listener, channel, page, "park" messages). Every process a
+// test starts is stopped by pid in stopAll().
+import {execFile, spawn, type ChildProcess} from 'node:child_process'
+import {readFileSync} from 'node:fs'
 import {connect, type Socket} from 'node:net'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
-import {createInterface} from 'node:readline'
 import {fileURLToPath} from 'node:url'
+import {createInterface} from 'node:readline'
 
-import {enginePath} from '../../src/engine/index.js'
-import {LINUX} from '../../src/platform/linux.js'
-import {socketCalls} from '../../src/platform/libc.js'
-import {decodeLinuxAddress, encodeLinuxAddress} from '../../src/platform/sockaddr.js'
-import {openControlSocket, openHandoverPair} from '../../src/wrap/handover.js'
+export const ENGINE = fileURLToPath(new URL('../../native/build/da-engine', import.meta.url))
+const CHANNEL = fileURLToPath(new URL('channel.py', import.meta.url))
 
-const SERVER = fileURLToPath(new URL('server.py', import.meta.url))
-const SOCK_CLOEXEC = 0o2000000
-
-const fds: number[] = []
+const pids = new Set<number>()
 const children: ChildProcess[] = []
-const dirs: string[] = []
 
-/** A listening TCP socket on loopback, port chosen by the kernel. */
-export function tcpListener(host = '127.0.0.1'): {fd: number; port: number} {
-  const family = host.includes(':') ? LINUX.AF_INET6 : LINUX.AF_INET
-  const fd = socketCalls.socket(family, LINUX.SOCK_STREAM | SOCK_CLOEXEC, 0)
-  fds.push(fd)
-  socketCalls.bind(fd, encodeLinuxAddress(LINUX, family, host, 0))
-  socketCalls.listen(fd, 128)
-  return {fd, port: decodeLinuxAddress(LINUX, socketCalls.getsockname(fd)).port}
+export interface ChannelOptions {
+  chain?: string
+  timeout?: number
+  pass?: boolean
+  backlog?: number
+  maxParked?: number
+  /** RLIMIT_NOFILE, soft and hard, of the engine. */
+  nofile?: number
+  /** --channel-defaults */
+  defaults?: string
 }
 
-/** [engine's end, server's end] of a hand-over pair; the server's end is closed by startServer. */
-export function handoverPair(): [number, number] {
-  const pair = openHandoverPair()
-  fds.push(pair[0])
-  return pair
+export interface Counters {
+  ready: number
+  passed: number
+  passed_on: Record<'verdict' | 'timeout' | 'oversize' | 'no_engine', number>
+  dropped: Record<'timeout' | 'eof' | 'reset' | 'filter' | 'park_full' | 'shed' | 'no_server' | 'engine', number>
+  parked: number
+  held: number
+  park_ms_max: number
+  engine_starts: number
+  engine_pid: number
 }
 
-export function controlSocket(): {fd: number; path: string} {
-  const dir = mkdtempSync(join(tmpdir(), 'da-engine-'))
-  dirs.push(dir)
-  const control = openControlSocket(join(dir, 'control.sock'))
-  fds.push(control.fd)
-  return control
-}
-
-export interface Handed {
+export interface Ready {
+  none?: true
+  family: number
   host: string
   port: number
   length: number
-  blocking: boolean
-  bytes: number
-  sha256: string
+  fds: number
+  bytes: string
+  token?: boolean
 }
 
-export interface Server {
-  child: ChildProcess
-  handed: Handed[]
-  /** Resolves once `count` connections have been handed over; rejects after timeoutMs. */
-  waitFor(count: number, timeoutMs?: number): Promise<Handed[]>
-  /** Lets a server started with `wait` begin receiving. */
-  release(): void
+export interface Channel {
+  port: number
+  control: string
+  engine: number
+  stderr(): string
+  /** One request to channel.py (see OPS there), its answer. */
+  ask<T = Record<string, unknown>>(request: Record<string, unknown>): Promise<T>
+  counters(): Promise<Counters>
+  /** Polls the page until check accepts the counters. */
+  settle(check: (c: Counters) => boolean, timeoutMs?: number): Promise<Counters>
 }
 
-/** The server side: python3 receiving on serverEnd (closed here: the child holds it now). */
-export async function startServer(serverEnd: number, mode: 'B' | 'N' = 'B', wait = false): Promise<Server> {
-  const child = spawn('python3', [SERVER, mode, wait ? 'wait' : 'go'], {stdio: ['pipe', 'pipe', 'inherit', serverEnd]})
-  children.push(child)
-  socketCalls.close(serverEnd)
-  const handed: Handed[] = []
-  let ready!: () => void
-  const started = new Promise<void>((resolve) => (ready = resolve))
-  createInterface({input: child.stdout!}).on('line', (line) => {
-    const message = JSON.parse(line) as Handed & {ready?: boolean}
-    if (message.ready) ready()
-    else handed.push(message)
+export async function startChannel(options: ChannelOptions = {}): Promise<Channel> {
+  const {maxParked, ...rest} = options
+  const child = spawn('python3', [CHANNEL, ENGINE, JSON.stringify({...rest, max_parked: maxParked})], {
+    stdio: ['pipe', 'pipe', 'pipe'],
   })
-  const waitFor = async (count: number, timeoutMs = 5000) => {
-    const until = Date.now() + timeoutMs
-    while (handed.length < count) {
-      if (Date.now() > until) throw new Error(`${handed.length} of ${count} connections handed over`)
-      await sleep(20)
-    }
-    return handed
-  }
-  if (!wait) await started
-  return {child, handed, waitFor, release: () => child.stdin!.write('go\n')}
-}
-
-/** da-engine with these arguments and descriptors (numbered 3, 4 ... in the order given). */
-export function startEngine(args: string[], passed: number[]): {child: ChildProcess; exit: Promise<number | null>; stderr: () => string} {
-  const child = spawn(enginePath(), args, {stdio: ['ignore', 'ignore', 'pipe', ...passed]})
   children.push(child)
   let stderr = ''
   child.stderr!.on('data', (chunk) => (stderr += chunk))
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
-  return {child, exit, stderr: () => stderr}
-}
-
-/** A listener spec for descriptors 3 (listener) and 4 (hand-over). */
-export function spec(chain: string, extra = ''): string {
-  return `listen=3 handover=4 chain=${chain} timeout=5000 backlog=64 ${extra}`.trim()
+  const lines: string[] = []
+  const waiting: ((line: string) => void)[] = []
+  createInterface({input: child.stdout!}).on('line', (line) => {
+    const next = waiting.shift()
+    if (next) next(line)
+    else lines.push(line)
+  })
+  const line = (timeoutMs = 15_000) =>
+    new Promise<string>((resolve, reject) => {
+      const queued = lines.shift()
+      if (queued !== undefined) return resolve(queued)
+      const timer = setTimeout(() => reject(new Error(`channel.py did not answer: ${stderr}`)), timeoutMs)
+      waiting.push((text) => {
+        clearTimeout(timer)
+        resolve(text)
+      })
+    })
+  const first = JSON.parse(await line()) as {port: number; engine: number; control: string}
+  pids.add(first.engine)
+  let queue = Promise.resolve()
+  const channel: Channel = {
+    ...first,
+    stderr: () => stderr,
+    ask<T>(request: Record<string, unknown>) {
+      const answer = queue.then(async () => {
+        child.stdin!.write(JSON.stringify(request) + '\n')
+        const value = JSON.parse(await line()) as T & {engine?: number}
+        if (value.engine) pids.add((channel.engine = value.engine))
+        return value as T
+      })
+      queue = answer.then(() => undefined, () => undefined)
+      return answer
+    },
+    counters: () => channel.ask<Counters>({op: 'counters'}),
+    settle: (check, timeoutMs = 5000) =>
+      until(async () => {
+        const c = await channel.counters()
+        return check(c) ? c : undefined
+      }, timeoutMs),
+  }
+  return channel
 }
 
 export interface Client {
   socket: Socket
-  /** The client's own port, as the server should see it. */
   port: number
-  sent: Buffer[]
-  /** Bytes the server wrote back, once the connection has ended. */
+  /** Resolves once the connection has ended, with what the server wrote back. */
   closed: Promise<{reply: string; error?: string}>
-  send(text: string | Buffer): void
 }
 
-export async function client(port: number, host = '127.0.0.1'): Promise<Client> {
-  const socket = connect({port, host})
-  const sent: Buffer[] = []
+export async function client(port: number): Promise<Client> {
+  const socket = connect({port, host: '127.0.0.1'})
   let reply = ''
   socket.on('data', (chunk) => (reply += chunk))
   const closed = new Promise<{reply: string; error?: string}>((resolve) => {
@@ -125,21 +127,30 @@ export async function client(port: number, host = '127.0.0.1'): Promise<Client> 
     socket.on('close', () => resolve({reply}))
   })
   await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject))
-  return {
-    socket,
-    port: socket.localPort!,
-    sent,
-    closed,
-    send(text) {
-      const bytes = Buffer.from(text)
-      sent.push(bytes)
-      socket.write(bytes)
-    },
-  }
+  return {socket, port: socket.localPort!, closed}
 }
 
-export function sha256(parts: Buffer[]): string {
-  return createHash('sha256').update(Buffer.concat(parts)).digest('hex')
+/** A client the engine parks: connected, `sent` written, handed to the engine by channel.py. */
+export async function parked(channel: Channel, sent = ''): Promise<Client> {
+  const c = await client(channel.port)
+  if (sent) c.socket.write(sent)
+  const answer = await channel.ask<{peer?: number; error?: string}>({op: 'park'})
+  if (answer.peer !== c.port) throw new Error(`parked ${JSON.stringify(answer)}, not port ${c.port}`)
+  return c
+}
+
+/** `da-engine ARGS`: exit status, stdout and stderr. */
+export function runEngine(args: string[]): Promise<{code: number; stdout: string; stderr: string}> {
+  return new Promise((resolve) => {
+    execFile(ENGINE, args, {timeout: 10_000}, (error, stdout, stderr) =>
+      resolve({code: error ? Number(error.code ?? 1) : 0, stdout, stderr}),
+    )
+  })
+}
+
+/** A settled promise's value, or 'pending'. */
+export async function state<T>(promise: Promise<T>, waitMs = 50): Promise<T | 'pending'> {
+  return Promise.race([promise, sleep(waitMs).then(() => 'pending' as const)])
 }
 
 export function sleep(ms: number): Promise<void> {
@@ -157,20 +168,25 @@ export async function until<T>(check: () => Promise<T | undefined> | T | undefin
   }
 }
 
+/** channel.py stops its engine when its stdin ends; SIGKILL after 3 s, then its engines by pid. */
 export async function stopAll(): Promise<void> {
   for (const child of children.splice(0)) {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve))
+    if (child.exitCode !== null || child.signalCode !== null) continue
+    const exited = new Promise((resolve) => child.once('exit', resolve))
+    child.stdin!.end()
+    if ((await state(exited, 3000)) === 'pending') {
       child.kill('SIGKILL')
       await exited
     }
   }
-  for (const fd of fds.splice(0)) {
+  for (const pid of pids) {
+    let command = ''
     try {
-      socketCalls.close(fd)
+      command = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
     } catch {
-      // closed by the test already
+      continue // gone
     }
+    if (command.startsWith(ENGINE)) process.kill(pid, 'SIGKILL') // left behind by a killed channel.py
   }
-  for (const dir of dirs.splice(0)) rmSync(dir, {recursive: true, force: true})
+  pids.clear()
 }
