@@ -4,7 +4,7 @@
 // half-sent request never reach it, a whole request is served at once, and the half-sent one,
 // parked by the engine, is served as soon as it is complete: the engine gives it back and wakes
 // the server's own accept.
-import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {connect, type Socket} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -129,6 +129,7 @@ describe('servers behind wrap --filter httpready', () => {
 
   it('6. Apache httpd, prefork MPM with 2 children, binding its own port', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'da-apache-'))
+    chmodSync(dir, 0o755) // its children serve as www-data
     const port = await freePort()
     const modules = '/usr/lib/apache2/modules'
     writeFileSync(join(dir, 'index.html'), 'ok\n')
