@@ -1,87 +1,76 @@
-// accept4 and the listener calls on a hand-over descriptor, checked one by one from a C server
-// (handover_probe.c) fed by feeder.py.
-import {join} from 'node:path'
-import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
+// accept() on a filtered listener, observed from outside a server (server.py) while cases.py
+// plays the wrapper and the engine: the listener, the channel, the page.
+import {beforeAll, describe, expect, it} from 'vitest'
 
-import {buildPreload, compile, curl, feed, HERE, type Fed} from './helpers.js'
+import {buildPreload, runCase} from './helpers.js'
 
-describe('accept on a hand-over descriptor', () => {
-  let probe: {binary: string; remove: () => void}
-  let fed: Fed | undefined
+describe('accept on a filtered listener', () => {
+  beforeAll(buildPreload, 60_000)
 
-  beforeAll(async () => {
-    await buildPreload()
-    probe = await compile('handover_probe.c')
-  }, 60_000)
-  afterEach(async () => {
-    await fed?.stop()
-    fed = undefined
-  })
-  afterAll(() => probe?.remove())
-
-  it('answers as the listener, honours flags, truncates the address, follows copies', async () => {
-    fed = await feed('4', [probe.binary])
-    const waiting = (n: number) => fed!.line(() => fed!.lines().filter((l) => 'waiting' in l).length >= n)
-
-    expect(await fed.line((l) => 'getsockname' in l)).toEqual({
-      getsockname: 0,
-      address: `127.0.0.1:${fed.port}`,
-      len: 16,
-      type: 1, // SOCK_STREAM
-      domain: 2, // AF_INET
-      protocol: 6, // IPPROTO_TCP
-      acceptconn: 1,
+  it('1. no data: the blocking accept skips it (parked) and returns the client queued behind it', async () => {
+    expect(await runCase('no_data')).toEqual({
+      first_returned_is_good: true,
+      parked: 'P',
+      parked_peer_is_silent: true,
+      counters: {accepted: 2, ready: 1, parked_total: 1},
     })
-    // Options meant for the TCP listener are absorbed; TCP_DEFER_ACCEPT reads back as set.
-    expect(await fed.line((l) => 'set_defer' in l)).toEqual({set_defer: 0, set_rcvbuf: 0, listen: 0, defer: 5})
-    expect(await fed.line((l) => 'empty' in l)).toEqual({empty: 'EAGAIN'})
-    expect(await fed.line((l) => 'bad_flags' in l)).toEqual({bad_flags: 'EINVAL'})
+  })
 
-    await waiting(1)
-    expect((await curl('127.0.0.1', fed.port)).body).toBe('ok')
-    // A 4-byte buffer gets the family and the full length back; errno untouched on success.
-    expect(await fed.line((l) => l.accept === 1)).toEqual({
-      accept: 1,
-      ok: 1,
-      errno_kept: 1,
-      len: 16,
+  it.each(['127.0.0.1', '::1'])('2. a complete request on %s: at once, bytes intact, peer and flags right, errno kept', async (host) => {
+    const full = host === '::1' ? 28 : 16
+    const family = host === '::1' ? 10 : 2
+    const data = 'GET / HTTP/1.1\r\nHost: x\r\n\r\n'
+    expect(await runCase('complete', host)).toEqual({
+      peer_right: true,
+      first: {fd: 4, errno_kept: true, addrlen: full, family, nonblock: true, cloexec: true, data},
+      second_peer_right: true,
+      // A 4-byte room gets the family and port, and the full length, as from the kernel.
+      small_room: {fd: 4, errno_kept: true, addrlen: full, family, nonblock: false, cloexec: false, data},
+      bad_flags: {fd: -1, errno: 'EINVAL'},
+      counters: {accepted: 2, ready: 2},
+      nothing_parked: true,
+    })
+  })
+
+  it('3. bytes that are not HTTP, with httpready: passed at once', async () => {
+    expect(await runCase('not_http')).toEqual({
+      got: 'SSH-2.0-OpenSSH_9.6\r\n',
+      counters: {accepted: 1, passed: 1, 'passed_on.verdict': 1},
+    })
+  })
+
+  it('4. a partial request is parked, and after the wake-up accept returns that very connection', async () => {
+    expect(await runCase('partial')).toEqual({
+      parked: 'P',
+      returned_early: null,
+      peer_right: true,
+      data: 'GET / HTTP/1.1\r\nHost: x\r\n\r\n',
       family: 2,
-      nonblock: 1,
-      cloexec: 1,
+      wake_up_closed: true,
+      after: 'EAGAIN', // the wake-up connection never reached the server
+      counters: {accepted: 1, parked_total: 1},
     })
-
-    await waiting(2)
-    const second = await curl('127.0.0.1', fed.port)
-    expect(second.body).toBe('ok')
-    expect(await fed.line((l) => l.accept === 2)).toEqual({
-      accept: 2,
-      ok: 1,
-      peer: `127.0.0.1:${second.localPort}`,
-      nonblock: 0,
-      cloexec: 0,
-    })
-
-    await waiting(3)
-    expect((await curl('127.0.0.1', fed.port)).body).toBe('ok')
-    expect(await fed.line((l) => l.accept === 3)).toEqual({accept: 3, ok: 1, nonblock: 0})
-    expect((await fed.running.finished).code).toBe(0)
-    // The first accept asked for O_NONBLOCK, the second for blocking again: one message each.
-    expect(fed.lines().filter((l) => 'pref' in l)).toEqual([{pref: 'N'}, {pref: 'B'}])
   })
 
-  it('is EMFILE when the descriptor cannot be installed, and leaves nothing half-open', async () => {
-    fed = await feed('4', ['python3', join(HERE, 'emfile_server.py')])
-    await fed.line((l) => 'waiting' in l)
-    // Differs from a real listener: the kernel drops the connection it could not install.
-    const lost = curl('127.0.0.1', fed.port).then(
-      () => 'answered',
-      () => 'lost',
-    )
-    // 0, 1, 2, the hand-over descriptor, and the one listing /proc/self/fd.
-    expect(await fed.line((l) => 'first' in l)).toEqual({first: 'EMFILE', open_after: 5})
-    expect(await lost).toBe('lost')
-    const {body, localPort} = await curl('127.0.0.1', fed.port)
-    expect(body).toBe('ok')
-    expect(await fed.line((l) => 'served' in l)).toEqual({served: ['127.0.0.1', localPort]})
+  it('5. end of stream before a byte: never returned, dropped (eof)', async () => {
+    expect(await runCase('eof')).toEqual({then: true, counters: {accepted: 2, ready: 1, 'dropped.eof': 1}, nothing_parked: true})
+  })
+
+  it('6. a broken channel: the page decides, handed over now (pass) or closed (drop)', async () => {
+    expect(await runCase('no_engine')).toEqual({
+      pass: {returned: true, counters: {accepted: 1, passed: 1, 'passed_on.no_engine': 1}},
+      drop: {returned: false, client_closed: true, then: true, counters: {accepted: 2, ready: 1, 'dropped.engine': 1}},
+    })
+  })
+
+  it('7. non-blocking: EAGAIN when only partial requests were queued; a lost wake-up costs one accept', async () => {
+    expect(await runCase('nonblocking')).toEqual({
+      first: {fd: -1, errno: 'EAGAIN'},
+      parked: ['P', 'P'],
+      lost_wake_up_peer_right: true,
+      data: 'GET / HTTP/1.1\r\n\r\n',
+      nonblock: false, // accept4 without SOCK_NONBLOCK, whatever mode the engine parked it in
+      counters: {accepted: 2, parked_total: 2},
+    })
   })
 })

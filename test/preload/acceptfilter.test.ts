@@ -1,13 +1,13 @@
 // SO_ACCEPTFILTER as FreeBSD defines it, from a C server built against defer_accept.h
-// (acceptfilter_probe.c): the errors FreeBSD gives when the module is absent, and with the real
-// engine the whole life of a filter: set, read back, serve through it, remove.
+// (acceptfilter_probe.c): the errors FreeBSD gives when the module is absent, and the life of a
+// filter against a stand-in control socket. (With the real engine: the wrapper's tests.)
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {start} from '../helpers/cli.js'
-import {buildEngine, buildPreload, compile, curl, ENGINE, PRELOAD, startEngine} from './helpers.js'
+import {buildPreload, compile, HERE, PRELOAD} from './helpers.js'
 
 async function probeRun(binary: string, env: NodeJS.ProcessEnv, filter = 'httpready'): Promise<Record<string, unknown>> {
   const done = await start(binary, [filter], {env, timeoutMs: 10_000}).finished
@@ -43,55 +43,36 @@ describe('SO_ACCEPTFILTER without an engine', () => {
   })
 })
 
-describe('SO_ACCEPTFILTER with the engine', () => {
+describe('SO_ACCEPTFILTER with a stand-in control socket (control.py)', () => {
   let probe: {binary: string; remove: () => void}
   let dir = ''
 
   beforeAll(async () => {
-    await buildEngine()
+    await buildPreload()
     probe = await compile('acceptfilter_probe.c')
     dir = mkdtempSync(join(tmpdir(), 'da-acceptfilter-'))
-  }, 120_000)
+  }, 60_000)
   afterAll(() => {
     probe?.remove()
     if (dir) rmSync(dir, {recursive: true, force: true})
   })
 
-  it('registers the listener, reads the filter back, serves through it and removes it', async () => {
-    const engine = await startEngine(dir)
-    const server = start(probe.binary, ['httpready', 'hold'], {env: {LD_PRELOAD: PRELOAD, DEFER_ACCEPT_CONTROL: engine.control}})
-    try {
-      const port = Number((await server.waitFor(/^\{"port":(\d+)\}$/m))[1])
-      const stats = JSON.parse((await start(ENGINE, ['--stats', engine.control]).finished).stdout)
-      expect(stats.listeners).toMatchObject([{address: `127.0.0.1:${port}`, chain: 'httpready', ready: 0}])
-      expect((await curl('127.0.0.1', port)).body).toBe('ok')
-      const done = await server.finished
-      expect(JSON.parse(done.stdout.split('\n')[1])).toEqual({
-        early: 'EINVAL',
-        set: '0',
-        get: '0',
-        name: 'httpready',
-        again: 'EINVAL', // a filter is already set
-        removed: '0',
-        removed_again: 'EINVAL',
-        served: 'yes',
-        port,
-      })
-      // Its only hand-over closed, the engine exits as the contract says.
-      expect((await engine.running.finished).code).toBe(0)
-    } finally {
-      await server.stop('SIGKILL')
-      await engine.running.stop()
-    }
+  async function withControl(filter: string): Promise<{requests: string[]; probe: Record<string, unknown>}> {
+    const done = await start('python3', [join(HERE, 'control.py'), join(dir, `control-${filter}`), probe.binary, filter], {timeoutMs: 20_000}).finished
+    expect(done.code).toBe(0)
+    const seen = JSON.parse(done.stdout) as {requests: string[]; stdout: string}
+    return {requests: seen.requests, probe: JSON.parse(seen.stdout) as Record<string, unknown>}
+  }
+
+  it('asks for a channel, reads the filter back, refuses a second one, removes it', async () => {
+    const seen = await withControl('httpready')
+    expect(seen.requests).toEqual(['channel httpready'])
+    expect(seen.probe).toMatchObject({early: 'EINVAL', set: '0', get: '0', name: 'httpready', again: 'EINVAL', removed: '0', removed_again: 'EINVAL'})
   })
 
   it('is ENOENT for a filter the engine does not know', async () => {
-    const engine = await startEngine(dir)
-    try {
-      const result = await probeRun(probe.binary, {LD_PRELOAD: PRELOAD, DEFER_ACCEPT_CONTROL: engine.control}, 'nosuchfilter')
-      expect(result).toMatchObject({set: 'ENOENT', get: 'EINVAL', removed: 'EINVAL'})
-    } finally {
-      await engine.running.stop()
-    }
+    const seen = await withControl('nosuchfilter')
+    expect(seen.requests).toEqual(['channel nosuchfilter', 'channel nosuchfilter']) // set, and set again
+    expect(seen.probe).toMatchObject({set: 'ENOENT', get: 'EINVAL', removed: 'EINVAL'})
   })
 })
