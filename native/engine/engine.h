@@ -39,7 +39,9 @@
 #define DA_READY_MESSAGE_BYTES 768
 
 /* What an epoll event is about (loop.c builds and reads the tags). */
-enum da_kind { DA_KIND_CHANNEL = 1, DA_KIND_PARKED, DA_KIND_WAKEUP, DA_KIND_CONTROL, DA_KIND_CLIENT };
+enum da_kind {
+	DA_KIND_CHANNEL = 1, DA_KIND_PARKED, DA_KIND_WAKEUP, DA_KIND_CONTROL, DA_KIND_CLIENT
+};
 
 /* What --channel or a `channel` request says about one channel. */
 struct da_channel_spec {
