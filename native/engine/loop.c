@@ -51,11 +51,17 @@ int da__unwatch(struct da_engine *e, int fd)
 	return epoll_ctl(e->epoll, EPOLL_CTL_DEL, fd, NULL) < 0 ? -errno : 0;
 }
 
+/* The park table's default bound: 64 Ki connections, about 4 MiB of slots with one filter. */
+#define DEFAULT_MAX_PARKED 65536
+
 /* Every parked connection is a descriptor: take all the hard limit allows, and keep the
- * engine's own reserve out of the table. */
+ * engine's own reserve out of the table. max_parked 0: the default, lowered without a word. */
 static uint32_t clamp_parked(uint32_t max_parked)
 {
+	bool asked = max_parked != 0;
 	struct rlimit limit;
+	if (!asked)
+		max_parked = DEFAULT_MAX_PARKED;
 	if (getrlimit(RLIMIT_NOFILE, &limit) < 0)
 		return max_parked;
 	if (limit.rlim_cur < limit.rlim_max) {
@@ -66,9 +72,10 @@ static uint32_t clamp_parked(uint32_t max_parked)
 	rlim_t room = limit.rlim_cur > DA_FD_RESERVE + 1 ? limit.rlim_cur - DA_FD_RESERVE : 1;
 	if (room >= max_parked)
 		return max_parked;
-	fprintf(stderr, "da-engine: --max-parked %u lowered to %u: the descriptor limit is %llu, "
-		"%u of them kept for the engine's own\n", max_parked, (unsigned)room,
-		(unsigned long long)limit.rlim_cur, DA_FD_RESERVE);
+	if (asked)
+		fprintf(stderr, "da-engine: --max-parked %u lowered to %u: the descriptor limit is %llu, "
+			"%u of them kept for the engine's own\n", max_parked, (unsigned)room,
+			(unsigned long long)limit.rlim_cur, DA_FD_RESERVE);
 	return (uint32_t)room;
 }
 

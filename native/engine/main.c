@@ -12,8 +12,6 @@
 
 #define EXIT_FATAL 1
 #define EXIT_USAGE 2
-/* The park table's default bound: 64 Ki connections, about 4 MiB of slots with one filter. */
-#define DEFAULT_MAX_PARKED 65536
 /* Apache's `AcceptFilter data` on Linux holds a silent client 30 s: the same when unsaid. */
 #define DEFAULT_TIMEOUT_MS 30000
 /* Who the engine becomes once its sockets are set up, when it was started as root. */
@@ -46,7 +44,7 @@ static int bad(const char *what, const char *detail)
 
 static int parse(int argc, char **argv, struct options *o)
 {
-	*o = (struct options){.control_fd = -1, .max_parked = DEFAULT_MAX_PARKED,
+	*o = (struct options){.control_fd = -1, .max_parked = 0 /* the default: da__engine_init */,
 			      .user = DEFAULT_USER};
 	for (int i = 1; i < argc; i++) {
 		const char *flag = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
@@ -70,14 +68,16 @@ static int parse(int argc, char **argv, struct options *o)
 			o->defaults = argv[i];
 		else if (!strcmp(flag, "--control"))
 			o->control_fd = (int)strtol(value, &end, 10);
-		else if (!strcmp(flag, "--max-parked"))
+		else if (!strcmp(flag, "--max-parked")) {
 			o->max_parked = strtoul(value, &end, 10);
+			if (o->max_parked < 1)
+				return bad("not a number in range", value);
+		}
 		else if (!strcmp(flag, "--channel") && o->channel_count < DA_MAX_CHANNELS)
 			o->channels[o->channel_count++] = argv[i];
 		else
 			return bad("unknown or repeated option", flag);
-		if (end && (*end || end == value || o->control_fd < -1 || o->max_parked < 1 ||
-			    o->max_parked > UINT32_MAX - 1))
+		if (end && (*end || end == value || o->control_fd < -1 || o->max_parked > UINT32_MAX - 1))
 			return bad("not a number in range", value);
 	}
 	return 0;

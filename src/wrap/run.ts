@@ -145,6 +145,7 @@ export async function run(adapter: PlatformAdapter, options: RunOptions): Promis
         pluginDir: options.pluginDir,
         user: engineUser(options.engineUser),
       })
+      engine.on('restart', (exit: EngineExit) => options.report(`the engine died (${describeExit(exit)}); a new one takes its channels (what it had parked is lost, and counted)`))
       env = preloadEnv(plane, control.path, options.pluginDir)
     }
     const inherited = plane.channels.flatMap((channel) => [channel.serverEnd, channel.pageFd])
@@ -202,6 +203,8 @@ async function stopServer(server: ChildProcess, exited: Promise<unknown>): Promi
   clearTimeout(timer)
 }
 
+const describeExit = (exit: EngineExit) => (exit.signal ? `signal ${exit.signal}` : `status ${exit.code}`)
+
 /** Resolves with the engine's last exit once the supervisor stops restarting it after failures;
  *  never for an engine that finished (exit 0: every server closed its channels). */
 function engineGivenUp(engine: Engine): Promise<EngineExit> {
@@ -210,8 +213,7 @@ function engineGivenUp(engine: Engine): Promise<EngineExit> {
 
 function engineLost(exit: EngineExit, onFailure: RunOptions['onEngineFailure']): DeferAcceptError | 'pass' {
   if (onFailure === 'pass') return 'pass'
-  const how = exit.signal ? `signal ${exit.signal}` : `status ${exit.code}`
-  return new DeferAcceptError('ENGINE_LOST', `the engine kept dying (last: ${how}) and was given up, so connections not ready at accept could no longer be parked`, "see the engine's messages above; to serve unfiltered when that happens, --on-engine-failure pass")
+  return new DeferAcceptError('ENGINE_LOST', `the engine kept dying (last: ${describeExit(exit)}) and was given up, so connections not ready at accept could no longer be parked`, "see the engine's messages above; to serve unfiltered when that happens, --on-engine-failure pass")
 }
 
 /** No engine will read the channel again: the preload's sends fail at once and, with the page's

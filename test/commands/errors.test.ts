@@ -126,7 +126,7 @@ describe('bad input', () => {
   it('16. a plugin that loads serves (the control case for 15)', async () => {
     const r = start(process.execPath, [CLI, 'wrap', '--listen', '127.0.0.1:0', '--filter', PLUGINS + 'example.so', ...SERVER])
     try {
-      await r.waitFor(/example\.so in the engine/)
+      await r.waitFor(/example\.so in the server's accept/)
     } finally {
       await r.stop()
     }

@@ -8,7 +8,8 @@ import {cli, listeningPort, type Running} from '../helpers/cli.js'
 import {get} from '../helpers/http.js'
 import {removeNginx, wrappedNginx} from '../helpers/nginx.js'
 import {until} from '../helpers/wait.js'
-import {alive, HERE as PRELOAD_TESTS} from '../preload/helpers.js'
+import {alive} from '../helpers/wait.js'
+import {HERE as PRELOAD_TESTS} from '../preload/helpers.js'
 
 const running: Running[] = []
 const sockets: Socket[] = []

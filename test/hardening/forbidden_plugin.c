@@ -1,6 +1,6 @@
 /*
  * A filter that misbehaves on purpose, for the sandbox test: READY at the end of an HTTP head,
- * like httpready, but a request for /forbidden makes it open a TCP socket, a system call the
+ * like httpready, but a request for /forbidden makes it open a Unix socket, a system call the
  * engine never makes once it serves. The engine's seccomp filter must kill it there.
  */
 #include <string.h>
@@ -29,7 +29,7 @@ static enum da_verdict check(const void *config, void *state, const struct da_fi
 	if (!end)
 		return DA_MORE;
 	if (memmem(in->bytes, in->length, "/forbidden", 10))
-		socket(AF_INET, SOCK_STREAM, 0);
+		socket(AF_UNIX, SOCK_STREAM, 0);
 	*consumed = (size_t)(end - (const char *)in->bytes) + 4;
 	return DA_READY;
 }

@@ -10,8 +10,9 @@ import {parentPid} from '../../src/inspect/processes.js'
 import {cli, listeningPort, type Running} from '../helpers/cli.js'
 import {get} from '../helpers/http.js'
 import {nginxPid, nginxWorkersStarted, removeNginx, wrappedNginx} from '../helpers/nginx.js'
-import {sleep, stopMasters, until, within} from '../helpers/wait.js'
-import {alive, freePort, HERE as PRELOAD_TESTS} from '../preload/helpers.js'
+import {freePort} from '../helpers/ports.js'
+import {alive, sleep, stopMasters, until, within} from '../helpers/wait.js'
+import {HERE as PRELOAD_TESTS} from '../preload/helpers.js'
 import {enginePid} from './helpers.js'
 
 const running: Running[] = []

@@ -4,7 +4,7 @@ import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {freePort} from '../preload/helpers.js'
+import {freePort} from './ports.js'
 import {stopMasters} from './wait.js'
 import {cli, type Running} from './cli.js'
 
