@@ -59,6 +59,8 @@ export async function readEngineViews(listeners: HostListener[], hints: string[]
       try {
         for (const [inode, view] of matchEngineStats(await readStats(control.path), control.path, listeners)) views.set(inode, view)
       } catch (error) {
+        // A wrapper that is exiting has closed its socket a moment before its process ends.
+        if (/Connection refused|No such file/.test((error as Error).message)) return
         hints.push(`the engine of wrapper ${control.wrapperPid} did not answer on ${control.path} (${(error as Error).message}): run as its user or as root`)
       }
     }),

@@ -13,6 +13,8 @@ import {engineUser, preloadPath, readStats, startEngine, type Engine, type Engin
 import {DeferAcceptError} from '../errors.js'
 import {socketCalls} from '../platform/libc.js'
 import type {KernelFilterState, PlatformAdapter} from '../platform/types.js'
+import type {MetricsServer} from '../metrics/server.js'
+import {parseListenAddress} from './address.js'
 import {openChannel, openControlSocket} from './channels.js'
 import {linkage} from './elf.js'
 import {watchInForce, type WatchedPort} from './in-force.js'
@@ -37,6 +39,8 @@ export interface RunOptions {
   onEngineFailure?: 'stop' | 'pass'
   /** Where each listener stands, one line each, for stderr. */
   report: (line: string) => void
+  /** metrics: serve GET /metrics on this address (src/metrics/). */
+  metrics?: string
 }
 
 // How long an engine gets to notice that the last channel's server end closed and exit (it takes
@@ -128,11 +132,19 @@ export async function run(adapter: PlatformAdapter, options: RunOptions): Promis
       'use --filter dataready (the kernel defers it), or put a proxy in front of it',
     )
   }
+  // metrics: a bad address fails here, before anything starts.
+  const metricsAddress = options.metrics === undefined ? undefined : parseListenAddress(options.metrics)
   applyKernelFilters(adapter, options)
   let plane: DataPlane | undefined
   let control: ReturnType<typeof openControlSocket> | undefined
+  let metrics: MetricsServer | undefined
   try {
     plane = dataPlane(adapter, options)
+    // metrics: loaded only when asked for (start-up time); read from the pages, never the engine.
+    if (metricsAddress) {
+      metrics = await (await import('../metrics/server.js')).serveMetrics(metricsAddress, plane.channels)
+      options.report(`metrics at ${metrics.url}`)
+    }
     let env: Record<string, string> = {}
     let engine: Engine | undefined
     if (needsEngine) {
@@ -174,12 +186,14 @@ export async function run(adapter: PlatformAdapter, options: RunOptions): Promis
     if (problem instanceof DeferAcceptError) throw problem
     return exitStatus(code, signal)
   } finally {
+    await metrics?.close() // metrics: before the pages it reads are closed
     for (const channel of plane?.channels ?? []) {
       for (const fd of [channel.channelFd, channel.serverEnd, channel.pageFd]) if (fd >= 0) socketCalls.close(fd)
     }
     if (control) {
-      socketCalls.close(control.fd)
+      // The path first: inspect takes a path with a live wrapper for an engine to ask.
       control.remove()
+      socketCalls.close(control.fd)
     }
   }
 }

@@ -44,7 +44,7 @@ describe('socket activation', () => {
     await r.waitFor(/Listening on/)
     const body = JSON.parse((await get(port, '/', 15_000)).body)
     expect(body.names).toBe('api')
-    expect(r.stderr()).toMatch(`127.0.0.1:${port}: httpready in the engine`)
+    expect(r.stderr()).toMatch(`127.0.0.1:${port}: httpready in the server's accept`)
   })
 
   it('3. enable, query and disable act on a descriptor passed in', async () => {

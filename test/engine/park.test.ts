@@ -62,14 +62,18 @@ describe('parked connections', () => {
     expect(await channel.ask<Ready>({op: 'ready', read: false})).toMatchObject({port: newest.port, token: true})
   })
 
-  it('6. clamps --max-parked to the descriptor limit less its reserve', async () => {
+  it.each([
+    ['the default, quietly', undefined],
+    ['one asked for, saying so', 65536],
+  ])('6. clamps --max-parked to the descriptor limit less its reserve: %s', async (_, maxParked) => {
     // DA_FD_RESERVE in native/engine/engine.h is 120: a limit of 140 leaves 20 to park.
-    const channel = await startChannel({nofile: 140})
+    const channel = await startChannel({nofile: 140, maxParked})
     const clients = []
     for (let i = 0; i < 21; i++) clients.push(await parked(channel, PARTIAL))
     const counters = await channel.settle((x) => x.dropped.park_full === 1)
     expect(counters.parked).toBe(20)
-    expect(channel.stderr()).toMatch(/--max-parked 65536 lowered to 20: the descriptor limit is 140/)
+    if (maxParked) expect(channel.stderr()).toMatch(/--max-parked 65536 lowered to 20: the descriptor limit is 140/)
+    else expect(channel.stderr()).not.toMatch(/lowered/)
     expect((await clients[0].closed).reply).toBe('')
     expect(await state(clients[20].closed)).toBe('pending')
   })

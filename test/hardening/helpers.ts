@@ -6,16 +6,19 @@ import {readdirSync, readFileSync, readlinkSync} from 'node:fs'
 import {request} from 'node:http'
 import {connect, type Socket} from 'node:net'
 
-import {cli, FIXTURES, listeningPort, type Running} from '../helpers/cli.js'
+import {CLI, FIXTURES, listeningPort, start, type Running} from '../helpers/cli.js'
 
 const running: Running[] = []
 const sockets: Socket[] = []
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-/** wrap --listen 127.0.0.1:0 ARGS -- python3 activated_server.py, once the server is ready. */
-export async function wrapped(args: string[], options: {env?: NodeJS.ProcessEnv; timeoutMs?: number} = {}): Promise<{r: Running; port: number}> {
-  const r = cli(['wrap', '--listen', '127.0.0.1:0', ...args, '--', 'python3', FIXTURES + 'activated_server.py'], {timeoutMs: options.timeoutMs ?? 60_000, env: options.env})
+/** wrap --listen 127.0.0.1:0 ARGS -- python3 activated_server.py, once the server is ready;
+ *  prefix runs the wrapper under a command that execs it (prlimit ... --), so its pid stays. */
+export async function wrapped(args: string[], options: {env?: NodeJS.ProcessEnv; timeoutMs?: number; prefix?: string[]} = {}): Promise<{r: Running; port: number}> {
+  const wrap = [CLI, 'wrap', '--listen', '127.0.0.1:0', ...args, '--', 'python3', FIXTURES + 'activated_server.py']
+  const [command, ...before] = [...(options.prefix ?? []), process.execPath]
+  const r = start(command, [...before, ...wrap], {timeoutMs: options.timeoutMs ?? 60_000, env: options.env})
   running.push(r)
   const port = await listeningPort(r)
   await r.waitFor(/^ready$/m)
