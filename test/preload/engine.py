@@ -1,5 +1,5 @@
-"""Start the real engine with a control socket and no listener, as the wrapper does for servers
-that bind their own ports: bind and listen AF_UNIX SOCK_SEQPACKET at PATH, then become
+"""Start the real engine with a control socket and no channel, for servers that ask for
+SO_ACCEPTFILTER channels themselves: bind and listen AF_UNIX SOCK_SEQPACKET at PATH, then become
 `da-engine --control 3` (same pid, so the test stops it by the pid it started).
 
 engine.py DA_ENGINE PATH

@@ -46,7 +46,7 @@ export async function buildEngine(): Promise<void> {
   })
 }
 
-/** The real engine waiting for `register` on a control socket at dir/control. */
+/** The real engine with only a control socket at dir/control, for SO_ACCEPTFILTER channels. */
 export async function startEngine(dir: string): Promise<{running: Running; control: string}> {
   const control = join(dir, 'control')
   const running = start('python3', [join(HERE, 'engine.py'), ENGINE, control], {timeoutMs: 60_000})
