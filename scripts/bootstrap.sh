@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(build-essential clang libclang-rt-dev libseccomp-dev python3 curl procps iproute2 util-linux man-db nginx gunicorn apache2 caddy systemd wrk slowhttptest haproxy strace hyperfine)
+packages=(build-essential clang libclang-rt-dev libseccomp-dev python3 curl procps iproute2 util-linux man-db nginx gunicorn apache2 caddy systemd wrk slowhttptest haproxy strace hyperfine prometheus)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
@@ -18,8 +18,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-# Debian starts nginx, haproxy, apache2 and caddy when installing them; tests and benchmarks start their own.
-for service in nginx haproxy apache2 caddy; do
+# Debian starts nginx, haproxy, apache2, caddy and prometheus when installing them; tests and benchmarks start their own.
+for service in nginx haproxy apache2 caddy prometheus; do
   if command -v systemctl >/dev/null && systemctl is-active --quiet "$service" 2>/dev/null; then systemctl stop "$service" || true; fi
 done
 

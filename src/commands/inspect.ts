@@ -28,27 +28,41 @@ macOS: the owned and inherited sockets with their addresses only; its kernel has
 
 Everywhere but Linux the one process listed is inspect itself, and inode, uid, acceptQueue, backlog and reusePort are null, with a note saying why.
 
---json: {schemaVersion: 1, os, hints[], listeners[], kernelFilters[] (all but Linux)}, each listener {inode, family, address, port, uid, acceptQueue, backlog, processes[{pid, fd, comm, command}] or null, reusePort, deferral {state: none|kernel|engine|unknown, seconds, reason, filter, kernelName, arg}, engine {pid, controlSocket, chain, timeoutMs, onTimeout, counters, parkMs, serverClosed} or null}, each kernel filter {name, where: kernel|unavailable, kernelName, why}. The JSON Schema is src/inspect/schema.json; a field is removed or changes meaning only with a new schemaVersion.`
+--json: {schemaVersion: 1, os, hints[], listeners[], kernelFilters[] (all but Linux)}, each listener {inode, family, address, port, uid, acceptQueue, backlog, processes[{pid, fd, comm, command}] or null, reusePort, deferral {state: none|kernel|engine|unknown, seconds, reason, filter, kernelName, arg}, engine {pid, controlSocket, chain, timeoutMs, onTimeout, counters, parkMs, serverClosed} or null}, each kernel filter {name, where: kernel|unavailable, kernelName, why}. The JSON Schema is src/inspect/schema.json; a field is removed or changes meaning only with a new schemaVersion.
+
+--format prometheus (Linux): instead of the table, every live engine's listeners as Prometheus metrics in the text format, the same as wrap --metrics serves (defer_accept_connections_total and the others in man defer-accept-wrap), for node_exporter's textfile collector. Each wrapper's counters pages are read through /proc/PID/fd where allowed (its user or root), else its engine's stats answer, which has no park-time histogram and no defer_accept_filter_in_force.`
   static examples = [
     '<%= config.bin %> inspect',
     '<%= config.bin %> inspect --port 8080 --json',
     'sudo <%= config.bin %> inspect --pid 1234',
     '<%= config.bin %> inspect --watch 1',
     '<%= config.bin %> inspect --fd 3 --json',
+    '<%= config.bin %> inspect --format prometheus > defer-accept.prom.tmp && mv defer-accept.prom.tmp /var/lib/prometheus/node-exporter/defer-accept.prom',
   ]
   static flags = {
     pid: Flags.integer({description: 'only sockets this process holds', min: 1}),
     port: Flags.integer({description: 'only sockets on this local port', min: 1, max: 65_535}),
     fd: Flags.integer({description: 'only this descriptor of the inspect process, a listening TCP socket it inherited', multiple: true, min: 0}),
+    format: Flags.string({description: "prometheus: the engines' listeners as Prometheus metrics in the text format (for node_exporter's textfile collector); --port applies", options: ['prometheus'], exclusive: ['json', 'watch', 'pid', 'fd']}),
     watch: Flags.integer({description: 'redraw every SECONDS (2 when omitted) with per-second rates of the engine counters', helpValue: '[SECONDS]', min: 1, exclusive: ['json']}),
   }
 
-  async run(): Promise<InspectResult> {
+  async run(): Promise<InspectResult | undefined> {
     const {flags} = await this.parse(Inspect, withWatchDefault(this.argv))
+    if (flags.format === 'prometheus') return this.prometheus(flags.port)
     const filter = {pid: flags.pid, port: flags.port, fds: flags.fd}
     if (flags.watch) return watch(flags.watch, filter, (frame) => this.log(frame))
     const result = await inspect(filter)
     if (!this.jsonEnabled()) this.log(render(result))
     return result
+  }
+
+  /** --format prometheus: loaded only then (start-up time); hints go to stderr, not the file. */
+  private async prometheus(port: number | undefined): Promise<undefined> {
+    const [{hostMetrics}, {createMetrics}] = await Promise.all([import('../metrics/host.js'), import('../metrics/registry.js')])
+    const {listeners, hints} = await hostMetrics(port)
+    for (const hint of hints) this.logToStderr(`defer-accept: ${hint}`)
+    this.log((await createMetrics(() => listeners).scrape()).trimEnd())
+    return undefined
   }
 }

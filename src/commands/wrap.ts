@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {inheritedSockets} from '../activation/listen-fds.js'
 import {DeferAcceptCommand} from '../cli/base-command.js'
+import {parseMetricsAddress} from '../metrics/address.js'
 import {parseFilterOption} from '../filters/spec.js'
 import {socketCalls} from '../platform/libc.js'
 import {platform} from '../platform/index.js'
@@ -12,7 +13,9 @@ import {run} from '../wrap/run.js'
 
 export default class Wrap extends DeferAcceptCommand {
   static summary = 'Start a server whose listening sockets deliver only ready connections.'
-  static description = `Creates the listening sockets (or takes the ones systemd passed), applies the filters (in the kernel where it has them, in the engine where it does not) and starts the server with socket activation (LISTEN_FDS from descriptor 3, LISTEN_FDNAMES, LISTEN_PID). With no --listen, the server binds its own ports and --filter PORT=CHAIN names them. An engine that dies is restarted at once on the same listeners, those the server bound itself included: the ports never close. Signals are forwarded; the exit status is the server's (128+N when killed by signal N).`
+  static description = `Creates the listening sockets (or takes the ones systemd passed), applies the filters (in the kernel where it has them, in the engine where it does not) and starts the server with socket activation (LISTEN_FDS from descriptor 3, LISTEN_FDNAMES, LISTEN_PID). With no --listen, the server binds its own ports and --filter PORT=CHAIN names them. An engine that dies is restarted at once on the same listeners, those the server bound itself included: the ports never close. Signals are forwarded; the exit status is the server's (128+N when killed by signal N).
+
+--metrics ADDR serves GET /metrics (Prometheus text format) for the filtered ports, read from their counters pages, so it answers while an engine restarts: defer_accept_connections_total{listener,outcome=ready|passed|dropped,reason}, defer_accept_accepted_connections_total, defer_accept_parked_connections, defer_accept_held_connections, defer_accept_park_duration_seconds (histogram), defer_accept_engine_restarts_total, defer_accept_filter_in_force{listener,chain}. Ports filtered by the kernel have no counters and no metrics.`
   static examples = [
     '<%= config.bin %> wrap --listen 127.0.0.1:8080 --filter httpready -- gunicorn app:app',
     '<%= config.bin %> wrap --listen :8080 --filter dataready --timeout 10 -- python3 server.py',
@@ -26,6 +29,7 @@ export default class Wrap extends DeferAcceptCommand {
     filter: Flags.string({char: 'f', description: 'filter chain NAME[:ARG...][,NAME...] for every listener, or PORT=CHAIN for one port', multiple: true}),
     listen: Flags.string({char: 'l', description: 'address to listen on: :8080, 127.0.0.1:8080, [::1]:8080, [::]:8080 (port 0: any)', multiple: true}),
     'max-parked': Flags.integer({description: 'most connections the engine parks at once (the oldest is dropped beyond it)', min: 1}),
+    metrics: Flags.string({description: 'serve Prometheus metrics of these listeners at http://ADDR/metrics: 127.0.0.1:9464, :9464 (port 0: any)', helpValue: 'ADDR'}),
     'on-engine-failure': Flags.string({description: 'when the engine keeps dying and is given up: stop the server (and exit 28), or pass every connection unfiltered', options: ['stop', 'pass'], default: 'stop'}),
     'on-timeout': Flags.string({description: 'what the engine does with a connection still not ready at the timeout', options: ['drop', 'pass']}),
     'plugin-dir': Flags.string({description: 'folder of third-party filters (NAME.so)'}),
@@ -34,6 +38,7 @@ export default class Wrap extends DeferAcceptCommand {
 
   async run(): Promise<void> {
     const {flags, argv} = await this.parse(Wrap)
+    if (flags.metrics !== undefined) parseMetricsAddress(flags.metrics) // metrics: fails before any listener is made
     const adapter = await platform()
     const inherited = inheritedSockets()
     if (inherited.length > 0 && flags.listen) this.warn(`started with ${inherited.length} socket(s) by socket activation: --listen is ignored`)
@@ -56,6 +61,7 @@ export default class Wrap extends DeferAcceptCommand {
       engineUser: flags['engine-user'],
       onEngineFailure: flags['on-engine-failure'] as 'stop' | 'pass',
       report: (line) => this.logToStderr(`defer-accept: ${line}`),
+      metrics: flags.metrics,
     })
     if (status !== 0) this.exit(status)
   }

@@ -69,3 +69,81 @@ export function passEverything(fd: number): void {
   one.writeUInt32LE(1, 0)
   writeSync(fd, one, 0, 4, PASS_ON_TIMEOUT)
 }
+
+// --- Counters (struct da_counters), for metrics: read with pread, never mapped. ---
+
+/** enum da_pass and enum da_drop of page.h, in their order. */
+export const PASS_REASONS = ['verdict', 'timeout', 'oversize', 'no_engine'] as const
+export const DROP_REASONS = ['timeout', 'eof', 'reset', 'filter', 'park_full', 'shed', 'no_server', 'engine'] as const
+export type PassReason = (typeof PASS_REASONS)[number]
+export type DropReason = (typeof DROP_REASONS)[number]
+/** DA_HIST_BUCKETS: bucket b holds park times of [2^(b-1), 2^b) ms, bucket 0 those under 1 ms. */
+export const PARK_BUCKETS = 32
+
+/** The header offsets this file writes, for the same test. */
+export const HEADER_LAYOUT = {magic: 0, version: 4, token: TOKEN, timeout_ms: TIMEOUT_MS, pass_on_timeout: PASS_ON_TIMEOUT, engine_pid: ENGINE_PID, address_set: ADDRESS_SET, address: ADDRESS, chain: CHAIN, count: 360} as const
+
+/** Offsets in the page of struct da_page's count fields (test/metrics/page-layout.test.ts checks
+ *  them against the compiler's offsetof). */
+export const COUNTERS_LAYOUT = {
+  accepted: 360,
+  ready: 368,
+  passed: 376,
+  passed_on: 384,
+  dropped: 416,
+  parked_total: 480,
+  parked: 488,
+  held: 492,
+  park_ms: 496,
+  park_ms_max: 752,
+  engine_starts: 756,
+  adopted: 760,
+  end: 764,
+} as const
+
+export interface PageCounters {
+  accepted: number
+  ready: number
+  /** The sum of passedOn. */
+  passed: number
+  passedOn: Record<PassReason, number>
+  dropped: Record<DropReason, number>
+  parkedTotal: number
+  parked: number
+  held: number
+  parkMs: number[]
+  parkMsMax: number
+  engineStarts: number
+  adopted: number
+}
+
+/** The counters now (each field read as one aligned word, as the atomics wrote it). */
+export function readCounters(fd: number): PageCounters {
+  const L = COUNTERS_LAYOUT
+  const bytes = Buffer.alloc(L.end - L.accepted)
+  readSync(fd, bytes, 0, bytes.length, L.accepted)
+  const u64 = (at: number) => Number(bytes.readBigUInt64LE(at - L.accepted))
+  const u32 = (at: number) => bytes.readUInt32LE(at - L.accepted)
+  const record = <K extends string>(names: readonly K[], at: number) => Object.fromEntries(names.map((name, i) => [name, u64(at + 8 * i)])) as Record<K, number>
+  return {
+    accepted: u64(L.accepted),
+    ready: u64(L.ready),
+    passed: u64(L.passed),
+    passedOn: record(PASS_REASONS, L.passed_on),
+    dropped: record(DROP_REASONS, L.dropped),
+    parkedTotal: u64(L.parked_total),
+    parked: u32(L.parked),
+    held: u32(L.held),
+    parkMs: Array.from({length: PARK_BUCKETS}, (_, b) => u64(L.park_ms + 8 * b)),
+    parkMsMax: u32(L.park_ms_max),
+    engineStarts: u32(L.engine_starts),
+    adopted: u32(L.adopted),
+  }
+}
+
+/** The chain as the page holds it (normalised by the wrapper). */
+export function readChain(fd: number): string {
+  const text = Buffer.alloc(CHAIN_MAX)
+  readSync(fd, text, 0, CHAIN_MAX, CHAIN)
+  return text.toString('utf8').replace(/\0.*$/s, '')
+}

@@ -13,8 +13,8 @@ import {engineUser, preloadPath, readStats, startEngine, type Engine, type Engin
 import {DeferAcceptError} from '../errors.js'
 import {socketCalls} from '../platform/libc.js'
 import type {KernelFilterState, PlatformAdapter} from '../platform/types.js'
+import {parseMetricsAddress} from '../metrics/address.js'
 import type {MetricsServer} from '../metrics/server.js'
-import {parseListenAddress} from './address.js'
 import {openChannel, openControlSocket} from './channels.js'
 import {linkage} from './elf.js'
 import {watchInForce, type WatchedPort} from './in-force.js'
@@ -133,7 +133,7 @@ export async function run(adapter: PlatformAdapter, options: RunOptions): Promis
     )
   }
   // metrics: a bad address fails here, before anything starts.
-  const metricsAddress = options.metrics === undefined ? undefined : parseListenAddress(options.metrics)
+  const metricsAddress = options.metrics === undefined ? undefined : parseMetricsAddress(options.metrics)
   applyKernelFilters(adapter, options)
   let plane: DataPlane | undefined
   let control: ReturnType<typeof openControlSocket> | undefined
