@@ -4,12 +4,11 @@
 import {connect, type Socket} from 'node:net'
 import {afterEach, describe, expect, it} from 'vitest'
 
-import {cli, listeningPort, type Running} from '../helpers/cli.js'
+import {cli, FIXTURES, listeningPort, type Running} from '../helpers/cli.js'
 import {get} from '../helpers/http.js'
 import {removeNginx, wrappedNginx} from '../helpers/nginx.js'
 import {until} from '../helpers/wait.js'
 import {alive} from '../helpers/wait.js'
-import {HERE as PRELOAD_TESTS} from '../preload/helpers.js'
 
 const running: Running[] = []
 const sockets: Socket[] = []
@@ -35,7 +34,7 @@ describe('unmodified servers behind wrap --filter httpready', () => {
     ['httpready', true],
     ['none (the control case)', false],
   ])('1. gunicorn, one sync worker, three half-sent clients; filter %s: a good client is served: %s', async (_, filtered) => {
-    const r = cli(['wrap', '--listen', '127.0.0.1:0', ...(filtered ? ['--filter', 'httpready'] : []), '--', 'gunicorn', '--workers', '1', '--chdir', PRELOAD_TESTS, 'wsgi_app:app'])
+    const r = cli(['wrap', '--listen', '127.0.0.1:0', ...(filtered ? ['--filter', 'httpready'] : []), '--', 'gunicorn', '--workers', '1', '--chdir', FIXTURES, 'wsgi_app:app'])
     running.push(r)
     const port = await listeningPort(r)
     await r.waitFor(/Booting worker/)

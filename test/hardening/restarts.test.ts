@@ -7,12 +7,11 @@
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {parentPid} from '../../src/inspect/processes.js'
-import {cli, listeningPort, type Running} from '../helpers/cli.js'
+import {cli, FIXTURES, listeningPort, type Running} from '../helpers/cli.js'
 import {get} from '../helpers/http.js'
 import {nginxPid, nginxWorkersStarted, removeNginx, wrappedNginx} from '../helpers/nginx.js'
 import {freePort} from '../helpers/ports.js'
 import {alive, sleep, stopMasters, until, within} from '../helpers/wait.js'
-import {HERE as PRELOAD_TESTS} from '../preload/helpers.js'
 import {enginePid} from './helpers.js'
 
 const running: Running[] = []
@@ -50,7 +49,7 @@ function load(port: number): {ok: () => number; stop: () => Promise<{ok: number;
 
 describe('server restarts under load, behind wrap --filter httpready', () => {
   it('1. gunicorn HUP: new workers, the same listener, no request lost', async () => {
-    const r = cli(['wrap', '--listen', '127.0.0.1:0', '--filter', 'httpready', '--', 'gunicorn', '--workers', '2', '--chdir', PRELOAD_TESTS, 'wsgi_app:app'])
+    const r = cli(['wrap', '--listen', '127.0.0.1:0', '--filter', 'httpready', '--', 'gunicorn', '--workers', '2', '--chdir', FIXTURES, 'wsgi_app:app'])
     running.push(r)
     const port = await listeningPort(r)
     await r.waitFor(/Booting worker[\s\S]*Booting worker/)
@@ -88,7 +87,7 @@ describe('server restarts under load, behind wrap --filter httpready', () => {
 
   it('3. gunicorn USR2 (re-exec) in bind mode, then TERM to the old master: the new master serves, no request lost', async () => {
     const port = await freePort()
-    const r = cli(['wrap', '--filter', `${port}=httpready`, '--', 'gunicorn', '--workers', '2', '--chdir', PRELOAD_TESTS, '-b', `127.0.0.1:${port}`, 'wsgi_app:app'])
+    const r = cli(['wrap', '--filter', `${port}=httpready`, '--', 'gunicorn', '--workers', '2', '--chdir', FIXTURES, '-b', `127.0.0.1:${port}`, 'wsgi_app:app'])
     running.push(r)
     await r.waitFor(/Booting worker[\s\S]*Booting worker/)
     const started = () => [...r.stderr().matchAll(/Listening at: \S+ \((\d+)\)/g)].map((match) => Number(match[1]))

@@ -8,17 +8,15 @@ import {chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:
 import {connect, type Socket} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {fileURLToPath} from 'node:url'
 import {afterEach, describe, expect, it} from 'vitest'
 
-import {cli, listeningPort, type Running} from '../helpers/cli.js'
+import {cli, FIXTURES, listeningPort, type Running} from '../helpers/cli.js'
 import {untilStats} from '../helpers/engine-stats.js'
 import {get} from '../helpers/http.js'
 import {nginxCommand, nginxPid, removeNginx, type NginxAccept} from '../helpers/nginx.js'
 import {freePort} from '../helpers/ports.js'
 import {sleep, stopMasters, until} from '../helpers/wait.js'
 
-const APPS = fileURLToPath(new URL('../preload/', import.meta.url))
 
 const cleanups: Array<() => Promise<unknown> | unknown> = []
 const sockets: Socket[] = []
@@ -83,14 +81,14 @@ async function exercise(wrapper: number, port: number): Promise<void> {
 describe('servers behind wrap --filter httpready', () => {
   it('1. python3 http.server binding its own port (blocking accept, one thread)', async () => {
     const port = await freePort()
-    const r = wrap(['--filter', `${port}=httpready`, '--', 'python3', '-u', '-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', APPS])
+    const r = wrap(['--filter', `${port}=httpready`, '--', 'python3', '-u', '-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', FIXTURES])
     await r.waitFor(/Serving HTTP/)
     await exercise(r.child.pid!, port)
     expect(r.stderr()).toMatch(/"GET \/ HTTP\/1.1" 200/)
   })
 
   it('2. gunicorn sync, 2 workers, socket activation (LISTEN_FDS)', async () => {
-    const r = wrap(['--listen', '127.0.0.1:0', '--filter', 'httpready', '--', 'gunicorn', '--workers', '2', '--chdir', APPS, 'wsgi_app:app'])
+    const r = wrap(['--listen', '127.0.0.1:0', '--filter', 'httpready', '--', 'gunicorn', '--workers', '2', '--chdir', FIXTURES, 'wsgi_app:app'])
     const port = await listeningPort(r)
     await answers(port)
     await exercise(r.child.pid!, port)
@@ -98,13 +96,13 @@ describe('servers behind wrap --filter httpready', () => {
 
   it('3. gunicorn sync, 2 workers, binding its own port', async () => {
     const port = await freePort()
-    const r = wrap(['--filter', `${port}=httpready`, '--', 'gunicorn', '--workers', '2', '--chdir', APPS, '-b', `127.0.0.1:${port}`, 'wsgi_app:app'])
+    const r = wrap(['--filter', `${port}=httpready`, '--', 'gunicorn', '--workers', '2', '--chdir', FIXTURES, '-b', `127.0.0.1:${port}`, 'wsgi_app:app'])
     await answers(port)
     await exercise(r.child.pid!, port)
   })
 
   it('4. node http on an inherited listener (libuv: epoll, accept4 non-blocking)', async () => {
-    const r = wrap(['--listen', '127.0.0.1:0', '--filter', 'httpready', '--', process.execPath, join(APPS, 'http_server.mjs')])
+    const r = wrap(['--listen', '127.0.0.1:0', '--filter', 'httpready', '--', process.execPath, join(FIXTURES, 'http_server.mjs')])
     const port = await listeningPort(r)
     await answers(port)
     await exercise(r.child.pid!, port)
