@@ -1,6 +1,5 @@
-import {Flags} from '@oclif/core'
-
 import {DeferAcceptCommand} from '../cli/base-command.js'
+import {runOptions, serverFlags} from '../cli/server-flags.js'
 import {table} from '../cli/table.js'
 import {resolveTargets, socketState, stateRow, STATE_COLUMNS, targetFlags, type SocketState} from '../cli/targets.js'
 import {parseFilterOption} from '../filters/spec.js'
@@ -8,7 +7,7 @@ import {platform} from '../platform/index.js'
 import {socketCalls} from '../platform/libc.js'
 import {attachAll} from '../wrap/attach.js'
 import {describeInherited} from '../wrap/listeners.js'
-import {planFilters, type OnTimeout} from '../wrap/plan.js'
+import {planFilters} from '../wrap/plan.js'
 import {run} from '../wrap/run.js'
 
 export default class Enable extends DeferAcceptCommand {
@@ -21,9 +20,9 @@ export default class Enable extends DeferAcceptCommand {
   static strict = false
   static flags = {
     ...targetFlags,
-    filter: Flags.string({char: 'f', description: 'filter NAME[:ARG] (a chain NAME,NAME with a server)', required: true}),
-    'on-timeout': Flags.string({description: 'with a server, for engine filters: what to do with a connection not ready at the timeout', options: ['drop', 'pass']}),
-    timeout: Flags.integer({char: 't', description: 'seconds a connection may take to become ready', default: 30, min: 1}),
+    filter: serverFlags.filter({description: 'filter NAME[:ARG] (a chain NAME,NAME with a server)', required: true}),
+    'on-timeout': serverFlags.onTimeout({description: 'with a server, for engine filters: what to do with a connection not ready at the timeout'}),
+    timeout: serverFlags.timeout(),
   }
 
   async run(): Promise<{sockets: SocketState[]} | void> {
@@ -37,17 +36,8 @@ export default class Enable extends DeferAcceptCommand {
       return {sockets}
     }
     const listeners = describeInherited(socketCalls, adapter, targets.map((target) => target.fd))
-    const onTimeout = flags['on-timeout'] as OnTimeout | undefined
-    const status = await run(adapter, {
-      command: argv[0] as string,
-      args: argv.slice(1) as string[],
-      plan: planFilters(adapter, listeners, [filter], onTimeout),
-      names: targets.map((target) => target.name),
-      timeoutSeconds: flags.timeout,
-      onTimeout,
-      backlog: 511,
-      report: (line) => this.logToStderr(`defer-accept: ${line}`),
-    })
+    const plan = planFilters(adapter, listeners, [filter], flags['on-timeout'])
+    const status = await run(adapter, runOptions(flags, argv as string[], plan, targets.map((target) => target.name), (line) => this.logToStderr(line)))
     if (status !== 0) this.exit(status)
   }
 }

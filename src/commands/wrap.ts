@@ -2,12 +2,13 @@ import {Flags} from '@oclif/core'
 
 import {inheritedSockets} from '../activation/listen-fds.js'
 import {DeferAcceptCommand} from '../cli/base-command.js'
+import {DEFAULTS, runOptions, serverFlags} from '../cli/server-flags.js'
 import {parseFilterOption} from '../filters/spec.js'
 import {socketCalls} from '../platform/libc.js'
 import {platform} from '../platform/index.js'
 import {parseListenAddress} from '../wrap/address.js'
 import {createListeners, describeInherited} from '../wrap/listeners.js'
-import {planFilters, type OnTimeout} from '../wrap/plan.js'
+import {planFilters} from '../wrap/plan.js'
 import {run} from '../wrap/run.js'
 
 export default class Wrap extends DeferAcceptCommand {
@@ -21,14 +22,14 @@ export default class Wrap extends DeferAcceptCommand {
   static enableJsonFlag = false
   static strict = false
   static flags = {
-    backlog: Flags.integer({description: 'listen() backlog, and the most connections in flight to the server', default: 511, min: 1}),
+    backlog: Flags.integer({description: 'listen() backlog, and the most connections in flight to the server', default: DEFAULTS.backlog, min: 1}),
     'engine-user': Flags.string({description: 'user the engine runs as once its sockets are set up, when started as root (default: nobody)'}),
-    filter: Flags.string({char: 'f', description: 'filter chain NAME[:ARG...][,NAME...] for every listener, or PORT=CHAIN for one port', multiple: true}),
+    filter: serverFlags.filter({description: 'filter chain NAME[:ARG...][,NAME...] for every listener, or PORT=CHAIN for one port', multiple: true}),
     listen: Flags.string({char: 'l', description: 'address to listen on: :8080, 127.0.0.1:8080, [::1]:8080, [::]:8080 (port 0: any)', multiple: true}),
     'max-parked': Flags.integer({description: 'most connections the engine parks at once (the oldest is dropped beyond it)', min: 1}),
-    'on-timeout': Flags.string({description: 'what the engine does with a connection still not ready at the timeout', options: ['drop', 'pass']}),
+    'on-timeout': serverFlags.onTimeout({description: 'what the engine does with a connection still not ready at the timeout'}),
     'plugin-dir': Flags.string({description: 'folder of third-party filters (NAME.so)'}),
-    timeout: Flags.integer({char: 't', description: 'seconds a connection may take to become ready', default: 30, min: 1}),
+    timeout: serverFlags.timeout(),
   }
 
   async run(): Promise<void> {
@@ -41,20 +42,9 @@ export default class Wrap extends DeferAcceptCommand {
         ? describeInherited(socketCalls, adapter, inherited.map((socket) => socket.fd))
         : createListeners(socketCalls, adapter, (flags.listen ?? []).map(parseListenAddress), flags.backlog)
     for (const listener of listeners) this.logToStderr(`defer-accept: listening on ${listener.address}`)
-    const plan = planFilters(adapter, listeners, (flags.filter ?? []).map(parseFilterOption), flags['on-timeout'] as OnTimeout | undefined)
-    const status = await run(adapter, {
-      command: argv[0] as string | undefined,
-      args: argv.slice(1) as string[],
-      plan,
-      names: listeners.map((listener, index) => inherited[index]?.name ?? listener.address),
-      timeoutSeconds: flags.timeout,
-      onTimeout: flags['on-timeout'] as OnTimeout | undefined,
-      backlog: flags.backlog,
-      maxParked: flags['max-parked'],
-      pluginDir: flags['plugin-dir'],
-      engineUser: flags['engine-user'],
-      report: (line) => this.logToStderr(`defer-accept: ${line}`),
-    })
+    const plan = planFilters(adapter, listeners, (flags.filter ?? []).map(parseFilterOption), flags['on-timeout'])
+    const names = listeners.map((listener, index) => inherited[index]?.name ?? listener.address)
+    const status = await run(adapter, runOptions(flags, argv as string[], plan, names, (line) => this.logToStderr(line)))
     if (status !== 0) this.exit(status)
   }
 }
