@@ -1,7 +1,7 @@
 // What wrap and enable -- SERVER share: the defaults of a server started behind filters, their
 // flag definitions (as heroku's flags.app()), and the one function that turns parsed flags into
 // run options. Types only from src/wrap/: a command's --help loads none of it.
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 
 import type {OnTimeout, Plan} from '../wrap/plan.js'
 import type {RunOptions} from '../wrap/run.js'

@@ -1,9 +1,7 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 
 import {DeferAcceptCommand} from '../cli/base-command.js'
-import {progress, silent} from '../demo/progress.js'
-import {render} from '../demo/render.js'
-import {runDemo, type DemoResult} from '../demo/run.js'
+import type {DemoResult} from '../demo/run.js'
 
 export default class Demo extends DeferAcceptCommand {
   static summary = 'Attack a small server with slow clients, without and with defer-accept, and compare.'
@@ -17,6 +15,7 @@ export default class Demo extends DeferAcceptCommand {
 
   async run(): Promise<DemoResult> {
     const {flags} = await this.parse(Demo)
+    const [{progress, silent}, {render}, {runDemo}] = await Promise.all([import('../demo/progress.js'), import('../demo/render.js'), import('../demo/run.js')])
     const controller = new AbortController()
     const interrupt = () => controller.abort()
     process.once('SIGINT', interrupt)

@@ -1,14 +1,6 @@
 import {DeferAcceptCommand} from '../cli/base-command.js'
 import {runOptions, serverFlags} from '../cli/server-flags.js'
-import {table} from '../cli/table.js'
 import {resolveTargets, socketState, stateRow, STATE_COLUMNS, targetFlags, type SocketState} from '../cli/targets.js'
-import {parseFilterOption} from '../filters/spec.js'
-import {platform} from '../platform/index.js'
-import {socketCalls} from '../platform/libc.js'
-import {attachAll} from '../wrap/attach.js'
-import {describeInherited} from '../wrap/listeners.js'
-import {planFilters} from '../wrap/plan.js'
-import {run} from '../wrap/run.js'
 
 export default class Enable extends DeferAcceptCommand {
   static summary = 'Set an accept filter and defer timeout on inherited listening sockets, then optionally start the server.'
@@ -27,14 +19,27 @@ export default class Enable extends DeferAcceptCommand {
 
   async run(): Promise<{sockets: SocketState[]} | void> {
     const {flags, argv} = await this.parse(Enable)
+    // Loaded here, not at start-up: the other commands and --help never need them.
+    const [{table}, {parseFilterOption}, {platform}] = await Promise.all([
+      import('../cli/table.js'),
+      import('../filters/spec.js'),
+      import('../platform/index.js'),
+    ])
     const adapter = await platform()
     const targets = resolveTargets(flags)
     const filter = parseFilterOption(flags.filter)
     if (argv.length === 0) {
+      const {attachAll} = await import('../wrap/attach.js')
       const sockets = attachAll(adapter, targets, filter.chain, flags.timeout).map((state, index) => socketState(adapter, targets[index], state))
       this.log(table(STATE_COLUMNS, sockets.map(stateRow)))
       return {sockets}
     }
+    const [{socketCalls}, {describeInherited}, {planFilters}, {run}] = await Promise.all([
+      import('../platform/libc.js'),
+      import('../wrap/listeners.js'),
+      import('../wrap/plan.js'),
+      import('../wrap/run.js'),
+    ])
     const listeners = describeInherited(socketCalls, adapter, targets.map((target) => target.fd))
     const plan = planFilters(adapter, listeners, [filter], flags['on-timeout'])
     const status = await run(adapter, runOptions(flags, argv as string[], plan, targets.map((target) => target.name), (line) => this.logToStderr(line)))

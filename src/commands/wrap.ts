@@ -1,15 +1,7 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 
-import {inheritedSockets} from '../activation/listen-fds.js'
 import {DeferAcceptCommand} from '../cli/base-command.js'
 import {DEFAULTS, runOptions, serverFlags} from '../cli/server-flags.js'
-import {parseFilterOption} from '../filters/spec.js'
-import {socketCalls} from '../platform/libc.js'
-import {platform} from '../platform/index.js'
-import {parseListenAddress} from '../wrap/address.js'
-import {createListeners, describeInherited} from '../wrap/listeners.js'
-import {planFilters} from '../wrap/plan.js'
-import {run} from '../wrap/run.js'
 
 export default class Wrap extends DeferAcceptCommand {
   static summary = 'Start a server whose listening sockets deliver only ready connections.'
@@ -34,6 +26,17 @@ export default class Wrap extends DeferAcceptCommand {
 
   async run(): Promise<void> {
     const {flags, argv} = await this.parse(Wrap)
+    // Loaded here, not at start-up: the other commands and --help never need them.
+    const [{inheritedSockets}, {socketCalls}, {platform}, {parseListenAddress}, {createListeners, describeInherited}, {parseFilterOption}, {planFilters}, {run}] = await Promise.all([
+      import('../activation/listen-fds.js'),
+      import('../platform/libc.js'),
+      import('../platform/index.js'),
+      import('../wrap/address.js'),
+      import('../wrap/listeners.js'),
+      import('../filters/spec.js'),
+      import('../wrap/plan.js'),
+      import('../wrap/run.js'),
+    ])
     const adapter = await platform()
     const inherited = inheritedSockets()
     if (inherited.length > 0 && flags.listen) this.warn(`started with ${inherited.length} socket(s) by socket activation: --listen is ignored`)
