@@ -4,9 +4,9 @@ import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {freePort} from '../preload/helpers.js'
-import {stopMasters} from './wait.js'
 import {cli, type Running} from './cli.js'
+import {freePort} from './net.js'
+import {sleep, stopMasters} from './wait.js'
 
 /** Writes DIR/nginx.conf listening on 127.0.0.1:PORT; returns the nginx command line. */
 export function nginxCommand(dir: string, port: number, daemon: boolean): string[] {
@@ -59,7 +59,7 @@ export async function wrappedNginx(daemon: boolean): Promise<{r: Running; dir: s
       await r.stop()
       throw new Error(`nginx wrote no pid file; wrapper stderr: ${r.stderr()}`)
     }
-    await new Promise((resolve) => setTimeout(resolve, 50))
+    await sleep(50)
   }
   return {r, dir, port, master: nginxPid(dir)}
 }
