@@ -1,6 +1,7 @@
 // The CLI's single entry: bundled with its dependencies into dist/cli.js (one file instead of
-// several hundred modules to resolve: start-up is measured in bench/RESULTS.md).
-import {execute} from '@oclif/core'
+// several hundred modules to resolve), and split where commands import their own modules in
+// run() (dist/chunks/: loaded by the command that needs them). Start-up: bench/RESULTS.md.
+import {execute} from '@oclif/core/execute'
 
 export {COMMANDS} from './commands/index.js'
 

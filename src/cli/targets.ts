@@ -1,6 +1,6 @@
 // The descriptors enable, disable and query act on: --fd N (repeatable), or --listen-fds for
 // every socket passed by socket activation.
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 
 import {inheritedSockets} from '../activation/listen-fds.js'
 import {DeferAcceptError} from '../errors.js'

@@ -1,13 +1,11 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 
 import {DeferAcceptCommand} from '../cli/base-command.js'
-import {progress, silent} from '../demo/progress.js'
-import {render} from '../demo/render.js'
-import {runDemo, type DemoResult} from '../demo/run.js'
+import type {DemoResult} from '../demo/run.js'
 
 export default class Demo extends DeferAcceptCommand {
   static summary = 'Attack a small server with slow clients, without and with defer-accept, and compare.'
-  static description = `Starts a python3 server with a fixed pool of workers that each block on one client until its request head is complete, as pre-forked and threaded servers do. It runs twice: alone, then under "defer-accept wrap --filter httpready". Each time, good clients (a new connection per request) are measured alone, then while slow clients written in this project (a request head one byte a second, or nothing at all) attack it. Prints good requests per second, the share kept under attack, p99 latency and failures side by side. Everything runs on 127.0.0.1 and every process it starts is stopped, also on Ctrl-C.`
+  static description = `Starts a python3 server with a fixed pool of workers that each block on one client until its request head is complete, as pre-forked and threaded servers do. It runs twice: alone, then under "defer-accept wrap --filter httpready". Each time, good clients (a new connection per request) are measured alone, then while slow clients written in this project (a request head one byte a second, or nothing at all) attack it. Prints good requests per second, the share kept under attack, p99 latency and failures side by side. Everything runs on 127.0.0.1 and every process it starts is stopped, also on Ctrl-C. The attack is on the first request of each connection, which is what an accept filter protects. No accept filter stops a client that sends a complete request and then trickles the next one on the kept-alive connection, or that reads a large response slowly: it still holds a worker, and only a buffering proxy in front stops it (server settings bound it: Apache KeepAliveTimeout and mod_reqtimeout, nginx keepalive_timeout; gunicorn's sync workers keep no connection alive; README, Known limits).`
   static examples = ['<%= config.bin %> demo', '<%= config.bin %> demo --attackers 1000 --duration 10', '<%= config.bin %> demo --json']
   static flags = {
     attackers: Flags.integer({description: 'attacking connections: three in four send a byte a second, the rest nothing', default: 400, min: 1, max: 5000}),
@@ -17,6 +15,7 @@ export default class Demo extends DeferAcceptCommand {
 
   async run(): Promise<DemoResult> {
     const {flags} = await this.parse(Demo)
+    const [{progress, silent}, {render}, {runDemo}] = await Promise.all([import('../demo/progress.js'), import('../demo/render.js'), import('../demo/run.js')])
     const controller = new AbortController()
     const interrupt = () => controller.abort()
     process.once('SIGINT', interrupt)

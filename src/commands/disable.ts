@@ -1,7 +1,5 @@
 import {DeferAcceptCommand} from '../cli/base-command.js'
-import {table} from '../cli/table.js'
 import {resolveTargets, socketState, stateRow, STATE_COLUMNS, targetFlags, type SocketState} from '../cli/targets.js'
-import {platform} from '../platform/index.js'
 
 export default class Disable extends DeferAcceptCommand {
   static summary = 'Remove the kernel accept filter from inherited listening sockets.'
@@ -11,6 +9,7 @@ export default class Disable extends DeferAcceptCommand {
 
   async run(): Promise<{sockets: SocketState[]}> {
     const {flags} = await this.parse(Disable)
+    const [{platform}, {table}] = await Promise.all([import('../platform/index.js'), import('../cli/table.js')])
     const adapter = await platform()
     const targets = resolveTargets(flags)
     targets.forEach((target) => adapter.query(target.fd)) // every descriptor checked before any changes

@@ -1,15 +1,6 @@
-import {Flags} from '@oclif/core'
-
 import {DeferAcceptCommand} from '../cli/base-command.js'
-import {table} from '../cli/table.js'
+import {runOptions, serverFlags} from '../cli/server-flags.js'
 import {resolveTargets, socketState, stateRow, STATE_COLUMNS, targetFlags, type SocketState} from '../cli/targets.js'
-import {parseFilterOption} from '../filters/spec.js'
-import {platform} from '../platform/index.js'
-import {socketCalls} from '../platform/libc.js'
-import {attachAll} from '../wrap/attach.js'
-import {describeInherited} from '../wrap/listeners.js'
-import {planFilters, type OnTimeout} from '../wrap/plan.js'
-import {run} from '../wrap/run.js'
 
 export default class Enable extends DeferAcceptCommand {
   static summary = 'Set an accept filter and defer timeout on inherited listening sockets, then optionally start the server.'
@@ -21,33 +12,37 @@ export default class Enable extends DeferAcceptCommand {
   static strict = false
   static flags = {
     ...targetFlags,
-    filter: Flags.string({char: 'f', description: 'filter NAME[:ARG] (a chain NAME,NAME with a server)', required: true}),
-    'on-timeout': Flags.string({description: 'with a server, for engine filters: what to do with a connection not ready at the timeout', options: ['drop', 'pass']}),
-    timeout: Flags.integer({char: 't', description: 'seconds a connection may take to become ready', default: 30, min: 1}),
+    filter: serverFlags.filter({description: 'filter NAME[:ARG] (a chain NAME,NAME with a server)', required: true}),
+    'on-timeout': serverFlags.onTimeout({description: 'with a server, for engine filters: what to do with a connection not ready at the timeout'}),
+    timeout: serverFlags.timeout(),
   }
 
   async run(): Promise<{sockets: SocketState[]} | void> {
     const {flags, argv} = await this.parse(Enable)
+    // Loaded here, not at start-up: the other commands and --help never need them.
+    const [{table}, {parseFilterOption}, {platform}] = await Promise.all([
+      import('../cli/table.js'),
+      import('../filters/spec.js'),
+      import('../platform/index.js'),
+    ])
     const adapter = await platform()
     const targets = resolveTargets(flags)
     const filter = parseFilterOption(flags.filter)
     if (argv.length === 0) {
+      const {attachAll} = await import('../wrap/attach.js')
       const sockets = attachAll(adapter, targets, filter.chain, flags.timeout).map((state, index) => socketState(adapter, targets[index], state))
       this.log(table(STATE_COLUMNS, sockets.map(stateRow)))
       return {sockets}
     }
+    const [{socketCalls}, {describeInherited}, {planFilters}, {run}] = await Promise.all([
+      import('../platform/libc.js'),
+      import('../wrap/listeners.js'),
+      import('../wrap/plan.js'),
+      import('../wrap/run.js'),
+    ])
     const listeners = describeInherited(socketCalls, adapter, targets.map((target) => target.fd))
-    const onTimeout = flags['on-timeout'] as OnTimeout | undefined
-    const status = await run(adapter, {
-      command: argv[0] as string,
-      args: argv.slice(1) as string[],
-      plan: planFilters(adapter, listeners, [filter], onTimeout),
-      names: targets.map((target) => target.name),
-      timeoutSeconds: flags.timeout,
-      onTimeout,
-      backlog: 511,
-      report: (line) => this.logToStderr(`defer-accept: ${line}`),
-    })
+    const plan = planFilters(adapter, listeners, [filter], flags['on-timeout'])
+    const status = await run(adapter, runOptions(flags, argv as string[], plan, targets.map((target) => target.name), (line) => this.logToStderr(line)))
     if (status !== 0) this.exit(status)
   }
 }

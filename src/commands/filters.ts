@@ -1,10 +1,5 @@
-import chalk from 'chalk'
-
 import {DeferAcceptCommand} from '../cli/base-command.js'
-import {table} from '../cli/table.js'
-import {catalogue, type CatalogueEntry} from '../filters/catalogue.js'
-
-const WHERE_COLOUR = {kernel: chalk.green, engine: chalk.cyan, unavailable: chalk.yellow}
+import type {CatalogueEntry} from '../filters/catalogue.js'
 
 export default class Filters extends DeferAcceptCommand {
   static summary = 'List the accept filters this host offers, and where each runs.'
@@ -13,7 +8,11 @@ export default class Filters extends DeferAcceptCommand {
 
   async run(): Promise<{os: string; filters: CatalogueEntry[]}> {
     await this.parse(Filters)
-    const result = await catalogue()
+    const result = await (await import('../filters/catalogue.js')).catalogue()
+    if (this.jsonEnabled()) return result
+    // The table's modules (chalk) load only for people, not for --json.
+    const [{default: chalk}, {table}] = await Promise.all([import('chalk'), import('../cli/table.js')])
+    const where = {kernel: chalk.green, engine: chalk.cyan, unavailable: chalk.yellow}
     this.log(
       table(
         [
@@ -25,7 +24,7 @@ export default class Filters extends DeferAcceptCommand {
         ],
         result.filters.map((filter) => ({
           name: filter.name,
-          where: WHERE_COLOUR[filter.where](filter.where),
+          where: where[filter.where](filter.where),
           kernelName: filter.kernelName ?? '-',
           usage: filter.usage ?? '-',
           what: filter.where === 'unavailable' ? filter.why : (filter.summary ?? filter.why),

@@ -1,10 +1,7 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 
 import {DeferAcceptCommand} from '../cli/base-command.js'
-import {inspect} from '../inspect/collect.js'
-import {render} from '../inspect/render.js'
 import type {InspectResult} from '../inspect/types.js'
-import {watch} from '../inspect/watch.js'
 
 const WATCH_DEFAULT = '2'
 
@@ -51,7 +48,9 @@ Everywhere but Linux the one process listed is inspect itself, and inode, uid, a
     const {flags} = await this.parse(Inspect, withWatchDefault(this.argv))
     if (flags.format === 'prometheus') return this.prometheus(flags.port)
     const filter = {pid: flags.pid, port: flags.port, fds: flags.fd}
-    if (flags.watch) return watch(flags.watch, filter, (frame) => this.log(frame))
+    // The inspect modules load here, not at start-up: no other command needs them.
+    if (flags.watch) return (await import('../inspect/watch.js')).watch(flags.watch, filter, (frame) => this.log(frame))
+    const [{inspect}, {render}] = await Promise.all([import('../inspect/collect.js'), import('../inspect/render.js')])
     const result = await inspect(filter)
     if (!this.jsonEnabled()) this.log(render(result))
     return result

@@ -1,7 +1,5 @@
 import {DeferAcceptCommand} from '../cli/base-command.js'
-import {table} from '../cli/table.js'
 import {resolveTargets, socketState, stateRow, STATE_COLUMNS, targetFlags, type SocketState} from '../cli/targets.js'
-import {platform} from '../platform/index.js'
 
 export default class Query extends DeferAcceptCommand {
   static summary = 'Show the kernel accept filter and defer timeout of inherited listening sockets.'
@@ -11,6 +9,7 @@ export default class Query extends DeferAcceptCommand {
 
   async run(): Promise<{sockets: SocketState[]}> {
     const {flags} = await this.parse(Query)
+    const [{platform}, {table}] = await Promise.all([import('../platform/index.js'), import('../cli/table.js')])
     const adapter = await platform()
     const sockets = resolveTargets(flags).map((target) => socketState(adapter, target, adapter.query(target.fd)))
     this.log(table(STATE_COLUMNS, sockets.map(stateRow)))

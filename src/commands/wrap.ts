@@ -1,15 +1,7 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 
-import {inheritedSockets} from '../activation/listen-fds.js'
 import {DeferAcceptCommand} from '../cli/base-command.js'
-import {parseMetricsAddress} from '../metrics/address.js'
-import {parseFilterOption} from '../filters/spec.js'
-import {socketCalls} from '../platform/libc.js'
-import {platform} from '../platform/index.js'
-import {parseListenAddress} from '../wrap/address.js'
-import {createListeners, describeInherited} from '../wrap/listeners.js'
-import {planFilters, type OnTimeout} from '../wrap/plan.js'
-import {run} from '../wrap/run.js'
+import {DEFAULTS, runOptions, serverFlags} from '../cli/server-flags.js'
 
 export default class Wrap extends DeferAcceptCommand {
   static summary = 'Start a server whose listening sockets deliver only ready connections.'
@@ -24,21 +16,33 @@ export default class Wrap extends DeferAcceptCommand {
   static enableJsonFlag = false
   static strict = false
   static flags = {
-    backlog: Flags.integer({description: 'listen() backlog, and the most connections in flight to the server', default: 511, min: 1}),
+    backlog: Flags.integer({description: 'listen() backlog, and the most connections in flight to the server', default: DEFAULTS.backlog, min: 1}),
     'engine-user': Flags.string({description: 'user the engine runs as once its sockets are set up, when started as root (default: defer-accept, a system user made on first use)'}),
-    filter: Flags.string({char: 'f', description: 'filter chain NAME[:ARG...][,NAME...] for every listener, or PORT=CHAIN for one port', multiple: true}),
+    filter: serverFlags.filter({description: 'filter chain NAME[:ARG...][,NAME...] for every listener, or PORT=CHAIN for one port', multiple: true}),
     listen: Flags.string({char: 'l', description: 'address to listen on: :8080, 127.0.0.1:8080, [::1]:8080, [::]:8080 (port 0: any)', multiple: true}),
     'max-parked': Flags.integer({description: 'most connections the engine parks at once (the oldest is dropped beyond it)', min: 1}),
     metrics: Flags.string({description: 'serve Prometheus metrics of these listeners at http://ADDR/metrics: 127.0.0.1:9464, :9464 (port 0: any)', helpValue: 'ADDR'}),
-    'on-engine-failure': Flags.string({description: 'when the engine keeps dying and is given up: stop the server (and exit 28), or pass every connection unfiltered', options: ['stop', 'pass'], default: 'stop'}),
-    'on-timeout': Flags.string({description: 'what the engine does with a connection still not ready at the timeout', options: ['drop', 'pass']}),
+    'on-engine-failure': serverFlags.onEngineFailure(),
+    'on-timeout': serverFlags.onTimeout({description: 'what the engine does with a connection still not ready at the timeout'}),
     'plugin-dir': Flags.string({description: 'folder of third-party filters (NAME.so)'}),
-    timeout: Flags.integer({char: 't', description: 'seconds a connection may take to become ready', default: 30, min: 1}),
+    timeout: serverFlags.timeout(),
   }
 
   async run(): Promise<void> {
     const {flags, argv} = await this.parse(Wrap)
-    if (flags.metrics !== undefined) parseMetricsAddress(flags.metrics) // metrics: fails before any listener is made
+    // metrics: a bad address fails before any listener is made
+    if (flags.metrics !== undefined) (await import('../metrics/address.js')).parseMetricsAddress(flags.metrics)
+    // Loaded here, not at start-up: the other commands and --help never need them.
+    const [{inheritedSockets}, {socketCalls}, {platform}, {parseListenAddress}, {createListeners, describeInherited}, {parseFilterOption}, {planFilters}, {run}] = await Promise.all([
+      import('../activation/listen-fds.js'),
+      import('../platform/libc.js'),
+      import('../platform/index.js'),
+      import('../wrap/address.js'),
+      import('../wrap/listeners.js'),
+      import('../filters/spec.js'),
+      import('../wrap/plan.js'),
+      import('../wrap/run.js'),
+    ])
     const adapter = await platform()
     const inherited = inheritedSockets()
     if (inherited.length > 0 && flags.listen) this.warn(`started with ${inherited.length} socket(s) by socket activation: --listen is ignored`)
@@ -47,22 +51,9 @@ export default class Wrap extends DeferAcceptCommand {
         ? describeInherited(socketCalls, adapter, inherited.map((socket) => socket.fd))
         : createListeners(socketCalls, adapter, (flags.listen ?? []).map(parseListenAddress), flags.backlog)
     for (const listener of listeners) this.logToStderr(`defer-accept: listening on ${listener.address}`)
-    const plan = planFilters(adapter, listeners, (flags.filter ?? []).map(parseFilterOption), flags['on-timeout'] as OnTimeout | undefined)
-    const status = await run(adapter, {
-      command: argv[0] as string | undefined,
-      args: argv.slice(1) as string[],
-      plan,
-      names: listeners.map((listener, index) => inherited[index]?.name ?? listener.address),
-      timeoutSeconds: flags.timeout,
-      onTimeout: flags['on-timeout'] as OnTimeout | undefined,
-      backlog: flags.backlog,
-      maxParked: flags['max-parked'],
-      pluginDir: flags['plugin-dir'],
-      engineUser: flags['engine-user'],
-      onEngineFailure: flags['on-engine-failure'] as 'stop' | 'pass',
-      report: (line) => this.logToStderr(`defer-accept: ${line}`),
-      metrics: flags.metrics,
-    })
+    const plan = planFilters(adapter, listeners, (flags.filter ?? []).map(parseFilterOption), flags['on-timeout'])
+    const names = listeners.map((listener, index) => inherited[index]?.name ?? listener.address)
+    const status = await run(adapter, runOptions(flags, argv as string[], plan, names, (line) => this.logToStderr(line)))
     if (status !== 0) this.exit(status)
   }
 }

@@ -1,6 +1,5 @@
 // The systemd helper: systemd-socket-activate (the real one, from Debian's systemd) starts
 // `enable --listen-fds ... -- server`; and enable/query/disable on descriptors we pass in.
-import {createServer} from 'node:net'
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {socketCalls} from '../../src/platform/libc.js'
@@ -9,21 +8,13 @@ import {parseListenAddress} from '../../src/wrap/address.js'
 import {createListeners} from '../../src/wrap/listeners.js'
 import {CLI, FIXTURES, runCli, start, type Running} from '../helpers/cli.js'
 import {get} from '../helpers/http.js'
+import {freePort} from '../helpers/net.js'
 
 const adapter = new LinuxAdapter(socketCalls)
 const running: Running[] = []
 afterEach(async () => {
   await Promise.all(running.splice(0).map((r) => r.stop('SIGTERM')))
 })
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const {port} = server.address() as {port: number}
-      server.close(() => resolve(port))
-    })
-  })
-}
 
 describe('socket activation', () => {
   it('1. systemd-socket-activate starts enable --listen-fds, which sets the filter and starts the server', async () => {

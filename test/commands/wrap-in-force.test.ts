@@ -11,7 +11,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 import {EXIT} from '../../src/errors.js'
 import {cli, FIXTURES, type Running} from '../helpers/cli.js'
 import {get} from '../helpers/http.js'
-import {freePort} from '../helpers/ports.js'
+import {freePort} from '../helpers/net.js'
 
 const CADDY = '/usr/bin/caddy'
 const running: Running[] = []

@@ -10,7 +10,7 @@ import {parentPid} from '../../src/inspect/processes.js'
 import {cli, FIXTURES, listeningPort, type Running} from '../helpers/cli.js'
 import {get} from '../helpers/http.js'
 import {nginxPid, nginxWorkersStarted, removeNginx, wrappedNginx} from '../helpers/nginx.js'
-import {freePort} from '../helpers/ports.js'
+import {freePort} from '../helpers/net.js'
 import {alive, sleep, stopMasters, until, within} from '../helpers/wait.js'
 import {enginePid} from './helpers.js'
 

@@ -4,9 +4,9 @@ import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {freePort} from './ports.js'
-import {stopMasters} from './wait.js'
 import {cli, type Running} from './cli.js'
+import {freePort} from './net.js'
+import {sleep, stopMasters} from './wait.js'
 
 /** How the workers take connections: all from one accept per event, or in batches
  *  (multi_accept), from one shared listener or each from its own (listen ... reuseport). */
@@ -66,7 +66,7 @@ export async function wrappedNginx(daemon: boolean): Promise<{r: Running; dir: s
       await r.stop()
       throw new Error(`nginx wrote no pid file; wrapper stderr: ${r.stderr()}`)
     }
-    await new Promise((resolve) => setTimeout(resolve, 50))
+    await sleep(50)
   }
   return {r, dir, port, master: nginxPid(dir)}
 }

@@ -6,12 +6,16 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
 }
 
-/** Polls check() every 50 ms until it holds; throws `timed out waiting for WHAT` after timeoutMs. */
-export async function until(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+/** Polls check() every everyMs until it returns (or resolves to) something other than false,
+ *  undefined or null, and returns that; throws `timed out waiting for WHAT` after timeoutMs.
+ *  A boolean check (`until(() => done, 'done')`) and one that finds a value both fit. */
+export async function until<T>(check: () => T | Promise<T>, what: string, timeoutMs = 15_000, everyMs = 50): Promise<Exclude<T, false | undefined | null>> {
   const end = Date.now() + timeoutMs
-  while (!check()) {
+  for (;;) {
+    const value = await check()
+    if (value !== false && value !== undefined && value !== null) return value as Exclude<T, false | undefined | null>
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await sleep(50)
+    await sleep(everyMs)
   }
 }
 
@@ -52,4 +56,11 @@ export async function stopMasters(pids: number[]): Promise<void> {
     }
     for (const each of [pid, ...children]) process.kill(each, 'SIGKILL')
   }
+}
+
+/** After a test: waits up to timeoutMs for these processes to exit by themselves (a server's
+ *  workers once their master is told to stop), then SIGKILLs those left. */
+export async function reap(pids: number[], timeoutMs = 5000): Promise<void> {
+  await until(() => !pids.some(alive), 'processes to exit', timeoutMs, 100).catch(() => {})
+  for (const pid of pids.filter(alive)) process.kill(pid, 'SIGKILL')
 }

@@ -2,15 +2,15 @@
 // shows the filter chain and timeout, and counters that move when a client connects; --watch
 // redraws with per-second rates. The wrapper, its engine and server are stopped by the
 // wrapper's pid.
-import {existsSync, mkdtempSync, rmSync} from 'node:fs'
+import {mkdtempSync, rmSync} from 'node:fs'
 import {connect, type Socket} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {setTimeout as sleep} from 'node:timers/promises'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import type {Listener} from '../../src/inspect/types.js'
 import {cli, FIXTURES, listeningPort, type Running} from '../helpers/cli.js'
+import {reap, until} from '../helpers/wait.js'
 import {inspectJson, onPort} from './helpers.js'
 
 // The fixture server stops itself after 60 s by default; on a loaded machine each inspect
@@ -36,15 +36,13 @@ describe('inspect: a server wrapped with httpready', () => {
     await new Promise((resolve) => socket.once('connect', resolve))
     socket.write(bytes)
   }
-  /** Polls inspect until the engine's counters satisfy ready (they move asynchronously). */
-  const until = async (ready: (listener: Listener) => boolean) => {
-    let listener = await look()
-    for (let tries = 0; tries < 30 && !ready(listener); tries++) {
-      await sleep(200)
-      listener = await look()
-    }
-    return listener
-  }
+  /** Polls inspect until the engine's counters satisfy ready (they move asynchronously); each
+   *  inspect can take seconds on a loaded machine, hence the long bound. */
+  const settled = (ready: (listener: Listener) => boolean, what: string) =>
+    until(async () => {
+      const listener = await look()
+      return ready(listener) && listener
+    }, what, 30_000, 200)
 
   beforeAll(async () => {
     runtime = mkdtempSync(join(tmpdir(), 'inspect-engine-'))
@@ -56,8 +54,7 @@ describe('inspect: a server wrapped with httpready', () => {
     clients.forEach((socket) => socket.destroy())
     await wrap?.stop('SIGTERM')
     // The wrapper stops its engine and server; any that outlived it is stopped by its pid.
-    for (let tries = 0; tries < 50 && [...started].some((pid) => existsSync(`/proc/${pid}`)); tries++) await sleep(100)
-    for (const pid of [...started].filter((pid) => existsSync(`/proc/${pid}`))) process.kill(pid, 'SIGKILL')
+    await reap([...started])
     rmSync(runtime, {recursive: true, force: true})
   })
 
@@ -74,10 +71,10 @@ describe('inspect: a server wrapped with httpready', () => {
   it('counts a parked client, then a ready one', async () => {
     const before = (await look()).engine!.counters
     await client('GET / HTTP/1.1\r\nHost: x\r\n')
-    const parked = await until((listener) => listener.engine!.counters.parked === before.parked + 1)
+    const parked = await settled((listener) => listener.engine!.counters.parked === before.parked + 1, 'the client parked')
     expect(parked.engine!.counters).toMatchObject({parked: before.parked + 1, accepted: before.accepted + 1, ready: before.ready})
     clients[clients.length - 1].write('\r\n')
-    const ready = await until((listener) => listener.engine!.counters.ready === before.ready + 1)
+    const ready = await settled((listener) => listener.engine!.counters.ready === before.ready + 1, 'the client ready')
     expect(ready.engine!.counters).toMatchObject({parked: before.parked, ready: before.ready + 1})
   })
 

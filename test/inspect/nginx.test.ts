@@ -1,20 +1,14 @@
 // nginx, master plus two workers (daemon off), shares one listening socket: inspect lists it
 // once, with all three processes. Stopped by the master's pid, workers checked gone by theirs.
-import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {setTimeout as sleep} from 'node:timers/promises'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {start, type Running} from '../helpers/cli.js'
-import {holdListeners, inspectJson, onPort} from './helpers.js'
-
-/** A port the OS just gave out and took back (python binds port 0 and closes). */
-async function freePort(): Promise<number> {
-  const held = await holdListeners()
-  await held.server.stop()
-  return held.ports[0]
-}
+import {freePort} from '../helpers/net.js'
+import {reap, until} from '../helpers/wait.js'
+import {inspectJson, onPort} from './helpers.js'
 
 describe('inspect: nginx master and workers', () => {
   let dir: string
@@ -39,11 +33,11 @@ http { access_log off; client_body_temp_path ${dir}; proxy_temp_path ${dir}; fas
   })
 
   it('shows one socket with three processes', async () => {
-    let listeners = onPort(await inspectJson(['--port', String(port)]), port)
-    for (let tries = 0; tries < 50 && listeners[0]?.processes?.length !== 3; tries++) {
-      await sleep(200) // the workers start after the master binds
-      listeners = onPort(await inspectJson(['--port', String(port)]), port)
-    }
+    // The workers start after the master binds.
+    const listeners = await until(async () => {
+      const found = onPort(await inspectJson(['--port', String(port)]), port)
+      return found[0]?.processes?.length === 3 && found
+    }, 'nginx master and two workers on the port', 30_000, 200)
     expect(listeners).toHaveLength(1)
     const [listener] = listeners
     const master = Number(readFileSync(join(dir, 'nginx.pid'), 'utf8'))
@@ -55,7 +49,6 @@ http { access_log off; client_body_temp_path ${dir}; proxy_temp_path ${dir}; fas
 
     const workers = listener.processes!.map((holder) => holder.pid).filter((pid) => pid !== master)
     await nginx.stop('SIGQUIT')
-    for (let tries = 0; tries < 50 && workers.some((pid) => existsSync(`/proc/${pid}`)); tries++) await sleep(100)
-    for (const pid of workers.filter((pid) => existsSync(`/proc/${pid}`))) process.kill(pid, 'SIGKILL')
+    await reap(workers)
   })
 })

@@ -10,6 +10,7 @@ import {effectiveDeferSeconds, LINUX, LinuxAdapter} from '../../src/platform/lin
 import {parseListenAddress} from '../../src/wrap/address.js'
 import {createListeners} from '../../src/wrap/listeners.js'
 import {CLI} from '../helpers/cli.js'
+import {sleep, until} from '../helpers/wait.js'
 
 const adapter = new LinuxAdapter(socketCalls)
 const cleanups: Array<() => void> = []
@@ -43,16 +44,6 @@ function client(port: number): Promise<Socket> {
   })
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-async function until(condition: () => boolean, timeoutMs = 3000) {
-  const end = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > end) throw new Error('condition not met in time')
-    await sleep(10)
-  }
-}
-
 describe('Linux dataready (TCP_DEFER_ACCEPT)', () => {
   it('1. holds a client that sent nothing, accepts one that sent a byte, with the byte readable', async () => {
     const {fd, port} = listener()
@@ -63,7 +54,7 @@ describe('Linux dataready (TCP_DEFER_ACCEPT)', () => {
     expect(accepted).toHaveLength(0)
     const speaker = await client(port)
     speaker.write('x')
-    await until(() => accepted.length === 1 && data.length === 1)
+    await until(() => accepted.length === 1 && data.length === 1, 'the speaking client accepted with its byte', 3000, 10)
     expect(data).toEqual(['x'])
   })
 
@@ -71,7 +62,7 @@ describe('Linux dataready (TCP_DEFER_ACCEPT)', () => {
     const {fd, port} = listener()
     const {accepted} = serve(fd)
     await client(port)
-    await until(() => accepted.length === 1)
+    await until(() => accepted.length === 1, 'the silent client accepted', 3000, 10)
   })
 
   it.each([

@@ -14,7 +14,7 @@ import {cli, FIXTURES, listeningPort, type Running} from '../helpers/cli.js'
 import {untilStats} from '../helpers/engine-stats.js'
 import {get} from '../helpers/http.js'
 import {nginxCommand, nginxPid, removeNginx, type NginxAccept} from '../helpers/nginx.js'
-import {freePort} from '../helpers/ports.js'
+import {freePort} from '../helpers/net.js'
 import {sleep, stopMasters, until} from '../helpers/wait.js'
 
 
