@@ -18,6 +18,15 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+# The fuzz targets link clang's libFuzzer and sanitizer runtimes, which Debian ships apart from
+# clang (libclang-rt-dev; --no-install-recommends leaves it out): say so here, not in a linker error.
+probe='#include <stddef.h>
+#include <stdint.h>
+int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }'
+if ! printf '%s\n' "$probe" | clang -x c -fsanitize=fuzzer,address,undefined -o /dev/null - 2>/dev/null; then
+  echo "bootstrap: clang cannot link a libFuzzer target (-fsanitize=fuzzer): install libclang-rt-dev (apt-get install libclang-rt-dev)" >&2
+  exit 1
+fi
 # Debian starts nginx, haproxy, apache2, caddy and prometheus when installing them; tests and benchmarks start their own.
 for service in nginx haproxy apache2 caddy prometheus; do
   if command -v systemctl >/dev/null && systemctl is-active --quiet "$service" 2>/dev/null; then systemctl stop "$service" || true; fi

@@ -2,8 +2,9 @@
 // installed from the tarball with no install script, its man pages where man finds them, and a
 // clear message naming make -C native where the prebuilt parts are missing or of another arch.
 import {execFile} from 'node:child_process'
-import {chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
+import {connect} from 'node:net'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -13,6 +14,9 @@ import {LinuxAdapter} from '../../src/platform/linux.js'
 import {parseListenAddress} from '../../src/wrap/address.js'
 import {createListeners} from '../../src/wrap/listeners.js'
 import {start} from '../helpers/cli.js'
+import {get} from '../helpers/http.js'
+import {freePort} from '../helpers/net.js'
+import {sleep} from '../helpers/wait.js'
 import {installedPackage, packedPaths, removeInstalled, ROOT, type Installed} from '../helpers/package.js'
 
 const run = promisify(execFile)
@@ -60,6 +64,27 @@ describe('npm package', () => {
     for (const page of pages) expect(existsSync(join(installed.prefix, 'share', 'man', 'man1', page)), page).toBe(true)
     const {stdout} = await run('man', ['-M', join(installed.prefix, 'share', 'man'), '-P', 'cat', 'defer-accept'], {...away, env: {...away.env, MANWIDTH: '100'}})
     expect(stdout).toMatch(/defer-accept - /)
+  })
+
+  it('5. wrap --filter httpready of python3 http.server from the installed package: the preload and the engine it ships', async () => {
+    const port = await freePort()
+    const r = start(installed.bin, ['wrap', '--filter', `${port}=httpready`, '--', 'python3', '-u', '-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', tmpdir()], {env: away.env, timeoutMs: 30_000})
+    try {
+      await r.waitFor(/Serving HTTP/)
+      const half = connect({host: '127.0.0.1', port})
+      half.on('error', () => {})
+      half.write('GET /half-sent HTTP/1.1\r\n')
+      expect((await get(port, '/?whole')).status).toBe(200)
+      await sleep(300)
+      expect(r.stderr()).toMatch(/GET \/\?whole/)
+      expect(r.stderr()).not.toMatch(/half-sent/)
+      // The engine that runs is the package's own.
+      const engine = (await run('pgrep', ['-P', String(r.child.pid), '-f', 'da-engine'])).stdout.trim()
+      expect(readlinkSync(`/proc/${engine}/exe`)).toBe(join(installed.packageDir, 'native', 'build', 'da-engine'))
+      half.destroy()
+    } finally {
+      await r.stop('SIGTERM')
+    }
   })
 
   describe('4. prebuilt native parts that cannot run here: a message that names make -C native', () => {
