@@ -1,25 +1,16 @@
 // The one shape both sources of metrics give: a wrapper's own pages (wrap --metrics) and the
 // engines' `stats` answers (inspect --format prometheus). registry.ts turns it into metrics.
 import type {EngineStats} from '../engine/query.js'
-import type {DropReason, PageCounters, PassReason} from '../wrap/page.js'
+import type {PageCounters} from '../wrap/page.js'
 
-export interface ListenerMetrics {
+/** What a page's counters give, less what the stats answer lacks (the histogram and adopted are
+ *  optional: only a page has them; the stats answer has percentiles instead). */
+export type ListenerMetrics = {
   /** The page's address, or `:PORT` while a server that binds its own has not listened yet. */
   listener: string
   chain: string
-  accepted: number
-  ready: number
-  passedOn: Record<PassReason, number>
-  dropped: Record<DropReason, number>
-  parked: number
-  held: number
-  engineStarts: number
-  /** The page's log2 histogram of park times in ms; the stats answer has only percentiles. */
-  parkMs?: number[]
-  parkMsMax?: number
-  /** Listeners the preload adopted; the stats answer does not say. */
-  adopted?: number
-}
+} & Pick<PageCounters, 'accepted' | 'ready' | 'passedOn' | 'dropped' | 'parked' | 'held' | 'engineStarts'> &
+  Partial<Pick<PageCounters, 'parkMs' | 'parkMsMax' | 'adopted'>>
 
 export function fromPage(listener: string, chain: string, counters: PageCounters): ListenerMetrics {
   const {accepted, ready, passedOn, dropped, parked, held, engineStarts, parkMs, parkMsMax, adopted} = counters

@@ -2,12 +2,13 @@
 // behind it, real clients that are idle, slow, pipelined or posting, and the engine killed.
 import {execFileSync} from 'node:child_process'
 import {createHash, randomBytes} from 'node:crypto'
-import {connect, createServer, type Socket} from 'node:net'
+import type {Socket} from 'node:net'
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {cli, FIXTURES, listeningPort, type Running} from '../helpers/cli.js'
 import {get} from '../helpers/http.js'
 import {until} from '../helpers/wait.js'
+import {freePort, openSocket} from '../helpers/net.js'
 
 const running: Running[] = []
 const sockets: Socket[] = []
@@ -26,13 +27,15 @@ async function wrapped(...args: string[]): Promise<{r: Running; port: number}> {
   return {r, port}
 }
 
-function open(port: number, host = '127.0.0.1'): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({host, port}, () => resolve(socket))
-    socket.on('error', () => {})
-    socket.once('error', reject)
-    sockets.push(socket)
-  })
+const open = (port: number, host = '127.0.0.1') => openSocket(port, host, sockets)
+
+/** The wrapper's engine now, or undefined between a death and the restart. */
+function engineOf(r: Running): number | undefined {
+  try {
+    return Number(execFileSync('pgrep', ['-P', String(r.child.pid), '-f', 'da-engine']).toString().trim()) || undefined
+  } catch {
+    return undefined
+  }
 }
 
 /** Everything the server answers until it closes (or the time is up). */
@@ -130,13 +133,7 @@ describe('wrap with httpready in the engine', () => {
 
   it('7. SIGKILL of the engine: the port stays open, the next clients are served, and a new engine parks again', async () => {
     const {r, port} = await wrapped('--filter', 'httpready')
-    const enginePid = () => {
-      try {
-        return Number(execFileSync('pgrep', ['-P', String(r.child.pid), '-f', 'da-engine']).toString().trim()) || undefined
-      } catch {
-        return undefined // between a death and the restart
-      }
-    }
+    const enginePid = () => engineOf(r)
     const engine = enginePid()!
     process.kill(engine, 'SIGKILL')
     expect((await get(port)).status).toBe(200) // the fast path runs in the server: no engine needed
@@ -154,7 +151,7 @@ describe('wrap with httpready in the engine', () => {
     const r = cli(['wrap', '--filter', `${port}=httpready`, '--', 'python3', '-u', '-m', 'http.server', String(port), '--bind', '127.0.0.1'])
     running.push(r)
     await r.waitFor(/Serving HTTP/)
-    const engine = Number(execFileSync('pgrep', ['-P', String(r.child.pid), '-f', 'da-engine']).toString().trim())
+    const engine = engineOf(r)!
     ;(await open(port)).write('GET /half-sent HTTP/1.1\r\n')
     expect((await get(port, '/?whole')).status).toBe(200)
     await sleep(300)
@@ -187,13 +184,7 @@ describe('wrap in bind mode', () => {
     const r = cli(['wrap', '--filter', `${port}=httpready`, '--', 'python3', '-u', '-m', 'http.server', String(port), '--bind', '127.0.0.1'])
     running.push(r)
     await r.waitFor(/Serving HTTP/)
-    const enginePid = () => {
-      try {
-        return Number(execFileSync('pgrep', ['-P', String(r.child.pid), '-f', 'da-engine']).toString().trim()) || undefined
-      } catch {
-        return undefined // between a death and the restart
-      }
-    }
+    const enginePid = () => engineOf(r)
     let engine = enginePid()!
     expect((await get(port, '/?first')).status).toBe(200)
     for (const round of [1, 2]) {
@@ -239,12 +230,3 @@ describe('wrap in bind mode', () => {
     expect(await refused()).toBe('ECONNREFUSED')
   })
 })
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const {port} = server.address() as {port: number}
-      server.close(() => resolve(port))
-    })
-  })
-}

@@ -4,9 +4,10 @@
 import {createHash, randomBytes} from 'node:crypto'
 import {readdirSync, readFileSync, readlinkSync} from 'node:fs'
 import {request} from 'node:http'
-import {connect, type Socket} from 'node:net'
+import type {Socket} from 'node:net'
 
 import {CLI, FIXTURES, listeningPort, start, type Running} from '../helpers/cli.js'
+import {openSocket} from '../helpers/net.js'
 
 const running: Running[] = []
 const sockets: Socket[] = []
@@ -179,14 +180,7 @@ export function load(port: number, workers = 8): Load {
 }
 
 /** A raw connection to the listener, destroyed in stopAll(). */
-export function open(port: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({host: '127.0.0.1', port}, () => resolve(socket))
-    socket.on('error', () => {})
-    socket.once('error', reject)
-    sockets.push(socket)
-  })
-}
+export const open = (port: number) => openSocket(port, '127.0.0.1', sockets)
 
 /** Everything a raw connection receives until it is closed, and how it was closed. */
 export function ending(socket: Socket, timeoutMs = 5000): Promise<{text: string; how: 'end' | 'reset' | 'open'}> {

@@ -1,5 +1,6 @@
-// Ports for tests that must name one before the server binds it (bind mode, socket activation).
-import {createServer} from 'node:net'
+// Ports for tests that must name one before the server binds it (bind mode, socket activation),
+// and raw client connections.
+import {connect, createServer, type Socket} from 'node:net'
 import type {AddressInfo} from 'node:net'
 
 /** A port the OS just gave out on 127.0.0.1 and took back. */
@@ -9,4 +10,14 @@ export async function freePort(): Promise<number> {
   const {port} = server.address() as AddressInfo
   await new Promise((resolve) => server.close(resolve))
   return port
+}
+
+/** A raw TCP connection, once connected; pushed on track (for the test's clean-up) when given. */
+export function openSocket(port: number, host = '127.0.0.1', track?: Socket[]): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({host, port}, () => resolve(socket))
+    socket.on('error', () => {})
+    socket.once('error', reject)
+    track?.push(socket)
+  })
 }

@@ -1,12 +1,13 @@
 // `wrap --metrics` end to end: a socket-activated server behind httpready, whole and half-sent
 // requests, and /metrics scraped with fetch; `inspect --format prometheus` says the same.
 import {readFileSync} from 'node:fs'
-import {connect, type Socket} from 'node:net'
+import type {Socket} from 'node:net'
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {cli, FIXTURES, listeningPort, runCli, type Running} from '../helpers/cli.js'
 import {get} from '../helpers/http.js'
 import {sleep, until} from '../helpers/wait.js'
+import {openSocket} from '../helpers/net.js'
 
 /** The wrapper's child named da-engine, or 0. */
 function enginePid(wrapperPid: number): number {
@@ -36,14 +37,7 @@ async function wrapped(): Promise<{r: Running; port: number; url: string}> {
   return {r, port, url}
 }
 
-function open(port: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({host: '127.0.0.1', port}, () => resolve(socket))
-    socket.on('error', () => {})
-    socket.once('error', reject)
-    sockets.push(socket)
-  })
-}
+const open = (port: number) => openSocket(port, '127.0.0.1', sockets)
 
 function samples(text: string): Map<string, number> {
   const lines = text.split('\n').filter((line) => line && !line.startsWith('#'))

@@ -5,7 +5,7 @@
 // parked by the engine, is served as soon as it is complete: the engine gives it back and wakes
 // the server's own accept.
 import {chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
-import {connect, type Socket} from 'node:net'
+import type {Socket} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
@@ -14,7 +14,7 @@ import {cli, FIXTURES, listeningPort, type Running} from '../helpers/cli.js'
 import {untilStats} from '../helpers/engine-stats.js'
 import {get} from '../helpers/http.js'
 import {nginxCommand, nginxPid, removeNginx, type NginxAccept} from '../helpers/nginx.js'
-import {freePort} from '../helpers/net.js'
+import {freePort, openSocket} from '../helpers/net.js'
 import {sleep, stopMasters, until} from '../helpers/wait.js'
 
 
@@ -25,14 +25,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
 
-function open(port: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({host: '127.0.0.1', port}, () => resolve(socket))
-    socket.on('error', () => {})
-    socket.once('error', reject)
-    sockets.push(socket)
-  })
-}
+const open = (port: number) => openSocket(port, '127.0.0.1', sockets)
 
 /** Everything the server answers until it closes (or 10 s). */
 function reply(socket: Socket): Promise<string> {
