@@ -9,7 +9,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 
 import {cli, FIXTURES, listeningPort, start, type Running} from '../helpers/cli.js'
 import {get} from '../helpers/http.js'
-import {freePort} from '../helpers/ports.js'
+import {freePort} from '../helpers/net.js'
 import {sleep} from '../helpers/wait.js'
 
 const PROMETHEUS = '/usr/bin/prometheus'
