@@ -99,6 +99,10 @@ static void admit(struct da_engine *e, uint32_t ci, int fd)
 	unsigned char state[DA_CHAIN_MAX * DA_FILTER_STATE_MAX] __attribute__((aligned(8)));
 	memset(state, 0, da_chain_state_size(ch->chain));
 	ssize_t n = recv(fd, ch->peek, ch->peek_size, MSG_PEEK | MSG_DONTWAIT);
+	if (da__wakeup_returned(e, ci, fd, n)) {
+		close(fd);
+		return;
+	}
 	enum da_verdict v = da_look(ch->chain, state, ch->peek, n, errno, false, ch->peek_size,
 				    ch->count);
 	da__settle(e, ci, fd, DA_NIL, v, state);

@@ -152,6 +152,7 @@ void da__park_close_all(struct da_engine *e, uint32_t ci, enum da_drop reason);
 /* wakeup.c: a connection to the listener carrying the token, after each "ready" */
 void da__wakeup(struct da_engine *e, uint32_t ci, const struct sockaddr *local, socklen_t len);
 void da__wakeup_event(struct da_engine *e, uint32_t slot, uint32_t events);
+bool da__wakeup_returned(struct da_engine *e, uint32_t ci, int fd, ssize_t peeked);
 
 /* control.c */
 int da__control_init(struct da_engine *e, int fd);

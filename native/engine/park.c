@@ -185,6 +185,12 @@ void da__park_event(struct da_engine *e, uint32_t i, uint16_t generation, uint32
 		n = recv(p->fd, ch->peek, ch->peek_size, MSG_PEEK | MSG_DONTWAIT);
 		err = errno;
 	}
+	if (da__wakeup_returned(e, p->channel, p->fd, n)) {
+		da__park_leave(e, i);
+		close(p->fd);
+		da__park_free(e, i);
+		return;
+	}
 	bool hup = events & (EPOLLRDHUP | EPOLLHUP);
 	enum da_verdict v = da_look(ch->chain, p->state, ch->peek, n, err, hup, ch->peek_size,
 				    ch->count);

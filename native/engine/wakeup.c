@@ -5,6 +5,7 @@
  * accepts it; the preload sees the token, closes it and takes the "ready" message instead.
  */
 #include <errno.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -58,4 +59,21 @@ void da__wakeup_event(struct da_engine *e, uint32_t slot, uint32_t events)
 		return;
 	close(w->fd); /* also leaves epoll */
 	w->fd = -1;
+}
+
+/*
+ * A server that accepted a wake-up before its token arrived (a listener whose TCP_DEFER_ACCEPT
+ * the server turned off) saw no bytes and sent it here to park. Closed, and another wake-up made:
+ * the ready connection it stood for still waits in the channel. True when peeked was one.
+ */
+bool da__wakeup_returned(struct da_engine *e, uint32_t ci, int fd, ssize_t peeked)
+{
+	struct da_channel *ch = &e->channels[ci];
+	struct sockaddr_storage local;
+	socklen_t len = sizeof local;
+	if (peeked < DA_TOKEN_SIZE || memcmp(ch->peek, ch->page->token, DA_TOKEN_SIZE) != 0)
+		return false;
+	if (getsockname(fd, (struct sockaddr *)&local, &len) == 0)
+		da__wakeup(e, ci, (struct sockaddr *)&local, len);
+	return true;
 }

@@ -4,6 +4,7 @@
 // half-sent request never reach it, a whole request is served at once, and the half-sent one,
 // parked by the engine, is served as soon as it is complete: the engine gives it back and wakes
 // the server's own accept.
+import {execFileSync} from 'node:child_process'
 import {chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import type {Socket} from 'node:net'
 import {tmpdir} from 'node:os'
@@ -116,6 +117,46 @@ describe('servers behind wrap --filter httpready', () => {
       await answers(port)
       await exercise(r.child.pid!, port)
     })
+  })
+
+  it('7. a server that turns TCP_DEFER_ACCEPT off after listen(): a wake-up accepted before its token is no client', async () => {
+    const port = await freePort()
+    // Logs the first bytes of every connection it accepts, answers each, one at a time.
+    const server = [
+      'import socket',
+      'listener = socket.create_server(("127.0.0.1", PORT))',
+      'listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_DEFER_ACCEPT, 0)',
+      'print("listening", flush=True)',
+      'while True:',
+      '    client, _ = listener.accept()',
+      '    head = client.recv(65536)',
+      '    print("got", repr(head[:16]), flush=True)',
+      '    client.sendall(b"HTTP/1.0 200 OK\\r\\nContent-Length: 0\\r\\n\\r\\n")',
+      '    client.close()',
+    ].join('\n').replace('PORT', String(port))
+    const r = wrap(['--filter', `${port}=httpready`, '--', 'python3', '-u', '-c', server])
+    await r.waitFor(/listening/)
+    for (let round = 0; round < 5; round++) {
+      const half = await open(port)
+      half.write('GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n')
+      await untilStats(r.child.pid!, port, (s) => s.parked === 1, 'the half-sent request parked')
+      const answer = reply(half)
+      half.write('\r\n')
+      expect(await answer).toMatch(/^HTTP\/1\.0 200/)
+    }
+    // Forced: a connection whose token comes only after the server accepted and sent it to park,
+    // as a wake-up's would on a slow machine. The engine knows its token: it never hands it over.
+    const python = Number(execFileSync('pgrep', ['-P', String(r.child.pid), '-f', 'python3']).toString().trim())
+    const pageFd = /@\d+,(\d+)=/.exec(readFileSync(`/proc/${python}/environ`, 'utf8'))![1]
+    const token = readFileSync(`/proc/${python}/fd/${pageFd}`).subarray(8, 24)
+    const late = await open(port)
+    await untilStats(r.child.pid!, port, (s) => s.parked === 1, 'the silent connection parked')
+    late.write(token)
+    await untilStats(r.child.pid!, port, (s) => s.parked === 0, 'the late token seen by the engine')
+    expect((await get(port)).status).toBe(200)
+    const got = r.stdout().split('\n').filter((line) => line.startsWith('got '))
+    expect(got.length).toBe(6) // one request a round and the last GET; never a token
+    expect(got.every((line) => line.startsWith("got b'GET / HTTP/1.1")), got.join('\n')).toBe(true)
   })
 
   it('6. Apache httpd, prefork MPM with 2 children, binding its own port', async () => {
