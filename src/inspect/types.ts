@@ -57,7 +57,7 @@ export interface EngineView {
   onTimeout: string
   counters: EngineCounters
   parkMs: {p50: number; p90: number; p99: number; max: number}
-  /** Every server closed its end of the hand-over: connections have nowhere to go. */
+  /** Every server closed its end of the channel: parked connections have nowhere to go. */
   serverClosed: boolean
   /** Per-second rates of the counters between two samples (--watch only). */
   rates?: {accepted: number; ready: number; passed: number; dropped: number}
