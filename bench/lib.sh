@@ -4,7 +4,13 @@ set -euo pipefail
 
 BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$BENCH")
-RESULTS=$BENCH/results
+# Data plane v2's figures go to bench/results/v2/; the top-level files of bench/results/ are
+# version 1's (history, quoted by the superseded sections of RESULTS.md).
+RESULTS=${RESULTS:-$BENCH/results/v2}
+mkdir -p "$RESULTS"
+# The last commit of data plane v1 (0a0fd5f), built in a worktree, for the `httpready-v1`
+# variant: git worktree add /tmp/v1 0a0fd5f && cd /tmp/v1 && npm ci && npm run build
+V1_ROOT=${V1_ROOT:-/tmp/v1}
 WORK=$(mktemp -d /tmp/defer-accept-bench.XXXXXX)
 CLI=(node "$ROOT/bin/run.js")
 ROOTS=()     # pids this run started; each is stopped with all its descendants
@@ -68,6 +74,19 @@ cpu_ticks() {
   echo "$total"
 }
 TICKS=$(getconf CLK_TCK)
+
+# cpu_by_comm PID...: utime + stime of the pids and their descendants, by command name, as JSON
+# ({"nginx":N,"da-engine":N,"node":N}): which process of a variant spent the CPU.
+cpu_by_comm() {
+  local p f comm
+  for p in $(descendants "$@"); do
+    f=$(cat "/proc/$p/stat" 2>/dev/null) || continue
+    comm=$(cat "/proc/$p/comm" 2>/dev/null) || continue
+    f=${f##*) }
+    set -- $f
+    echo "$comm $((${12} + ${13}))"
+  done | awk '{t[$1] += $2} END {printf "{"; n = 0; for (c in t) printf "%s\"%s\":%d", n++ ? "," : "", c, t[c]; print "}"}'
+}
 
 # spawn NAME COMMAND...: start in the background, output to $WORK/NAME.log, remember the pid.
 spawn() {
@@ -194,6 +213,19 @@ start_target() {
         spawn wrap "${CLI[@]}" wrap --listen 127.0.0.1:0 --filter dataready --timeout "$PARK_S" -- "${GUNICORN[@]}"
         PORT=$(wrapped_port wrap); wait_listen "$PORT"
       fi ;;
+    httpready-v1)
+      # Version 1 (engine on every connection's path), nginx in bind mode, from $V1_ROOT.
+      [[ $backend == nginx && -f $V1_ROOT/dist/cli.js ]] || { log "httpready-v1: nginx only, needs $V1_ROOT built"; return 1; }
+      spawn wrap node "$V1_ROOT/bin/run.js" wrap --filter "$PORT=httpready" --timeout "$PARK_S" --on-timeout drop -- \
+        nginx -c "$(nginx_conf nginx "listen 127.0.0.1:$PORT;" 'return 200 "ok\n";')" -g 'daemon off;'
+      wait_listen "$PORT" ;;
+    httpready-deferred)
+      # v2 in bind mode with nginx told that its listener defers (`listen ... deferred`): nginx
+      # then reads an accepted connection at once instead of waiting for its first read event.
+      [[ $backend == nginx ]] || { log "httpready-deferred: nginx only"; return 1; }
+      spawn wrap "${CLI[@]}" wrap --filter "$PORT=httpready" --timeout "$PARK_S" --on-timeout drop -- \
+        nginx -c "$(nginx_conf nginx "listen 127.0.0.1:$PORT deferred;" 'return 200 "ok\n";')" -g 'daemon off;'
+      wait_listen "$PORT" ;;
     httpready)
       if [[ $backend == nginx ]]; then
         spawn wrap "${CLI[@]}" wrap --filter "$PORT=httpready" --timeout "$PARK_S" --on-timeout drop -- \

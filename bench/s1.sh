@@ -1,33 +1,49 @@
 #!/usr/bin/env bash
-# S1 good traffic: wrk with a new connection per request and with keep-alive, against nginx and
-# gunicorn sync -w 4, in every variant. Figures: requests/s, p50/p99, and CPU seconds of every
-# process of the variant (server, engine, wrapper, proxy; not wrk) per 1,000 requests.
-# REPEAT rounds, each over every variant in turn, so that a disturbance of the shared machine
-# falls on all variants alike; tables and plots take the median of the rounds.
+# S1 good traffic: wrk with a new connection per request (and, MODES="close keepalive", with
+# keep-alive), against nginx (1 worker, `return 200`) and gunicorn sync -w 4, in every variant,
+# side by side. Figures: requests/s, p50/p99, and CPU of every process of the variant (server
+# master and workers, wrapper, engine, proxy; not wrk) per 1,000 requests, with its split by
+# process name (cpu_ticks_by_comm). REPEAT rounds, each over every variant in turn, so that a
+# disturbance of the shared machine falls on all variants alike; bench/ratios.js prints each
+# round's ratios to bare and to the kernel's deferral, and their medians and ranges.
+# Data plane v2 goals (issue 9): nginx CPU/request <= 1.00x bare and <= 1.10x kernel, req/s >=
+# bare; gunicorn CPU/request <= 1.05x bare, req/s >= 0.95x bare. Version 1 (`httpready-v1`,
+# nginx only) runs beside them when $V1_ROOT holds its build (lib.sh).
 source "$(dirname "$0")/lib.sh"
 need wrk:wrk nginx:nginx gunicorn:gunicorn haproxy:haproxy
 OUT=$RESULTS/S1.jsonl; : >"$OUT"
 DURATION=${DURATION:-5}
 REPEAT=${REPEAT:-3}
+read -ra modes <<<"${MODES:-close}"
+read -ra backends <<<"${BACKENDS:-nginx gunicorn}"
+read -ra variants <<<"${S1_VARIANTS:-${VARIANTS[*]}}"
 
 for round in $(seq "$REPEAT"); do
-  for backend in nginx gunicorn; do
-    for variant in "${VARIANTS[@]}"; do
+  for backend in "${backends[@]}"; do
+    these=("${variants[@]}")
+    # nginx only: v2 with nginx told its listener defers, and version 1 for the record.
+    [[ $backend == nginx && ${S1_DEFERRED:-1} == 1 ]] && these+=(httpready-deferred)
+    [[ $backend == nginx && -f $V1_ROOT/dist/cli.js && ${S1_V1:-1} == 1 ]] && these+=(httpready-v1)
+    for variant in "${these[@]}"; do
       start_target "$backend" "$variant"
-      for mode in close keepalive; do
+      for mode in "${modes[@]}"; do
         header=(); [[ $mode == close ]] && header=(-H 'Connection: close')
-        before=$(cpu_ticks "${ROOTS[@]}")
+        before=$(cpu_ticks "${ROOTS[@]}"); split_before=$(cpu_by_comm "${ROOTS[@]}")
         figures=$(wrk_json -t1 -c32 -d"${DURATION}s" --timeout 5s ${header[@]+"${header[@]}"} "http://127.0.0.1:$PORT/")
-        after=$(cpu_ticks "${ROOTS[@]}")
+        after=$(cpu_ticks "${ROOTS[@]}"); split_after=$(cpu_by_comm "${ROOTS[@]}")
         line=$(node -e '
-          const [figures, backend, variant, mode, ticks, hz, round] = process.argv.slice(1)
-          const f = JSON.parse(figures)
+          const [figures, backend, variant, mode, ticks, hz, round, sb, sa] = process.argv.slice(1)
+          const f = JSON.parse(figures), b = JSON.parse(sb), a = JSON.parse(sa)
           const cpu = Number(ticks) / Number(hz)
-          console.log(JSON.stringify({scenario: "S1", round: +round, backend, variant, mode, ...f, cpu_s: cpu, cpu_s_per_1000: f.requests ? +(cpu * 1000 / f.requests).toFixed(4) : null}))
-        ' "$figures" "$backend" "$variant" "$mode" $((after - before)) "$TICKS" "$round")
+          const split = Object.fromEntries(Object.keys(a).map((k) => [k, a[k] - (b[k] ?? 0)]))
+          console.log(JSON.stringify({scenario: "S1", round: +round, backend, variant, mode, ...f, cpu_s: cpu,
+            cpu_s_per_1000: f.requests ? +(cpu * 1000 / f.requests).toFixed(4) : null, cpu_ticks_by_comm: split,
+            load_average: require("os").loadavg()}))
+        ' "$figures" "$backend" "$variant" "$mode" $((after - before)) "$TICKS" "$round" "$split_before" "$split_after")
         echo "$line" >>"$OUT"; log "$line"
       done
       stop_all
     done
   done
 done
+node "$BENCH/ratios.js" "$OUT"
