@@ -14,8 +14,29 @@ const SOCK_SEQPACKET = 5
 const SOCK_CLOEXEC = 0o2000000
 const SUN_PATH_MAX = 108
 
-/** [engine's end, server's end]. */
-export const openChannel = (): [number, number] => socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC)
+const SOL_SOCKET = 1
+const SO_SNDBUF = 7
+const SO_SNDBUFFORCE = 32
+// What one "park" message (a byte and a descriptor) costs in the sender's buffer, as skb truesize
+// (native/engine: 740 to 768 bytes, Linux 6.x), and how many a burst may queue for the engine:
+// at the default buffer (208 KiB, about 270 messages) a burst of 10,000 connections arriving at
+// once lost 201 to a full channel (bench/RESULTS.md, S4). The kernel doubles the value it is given.
+const PARK_MESSAGE_BYTES = 768
+const PARK_BURST = 16_384
+
+/** [engine's end, server's end]. The server end's send buffer holds a burst of parked
+ *  connections on their way to the engine (as root; else as much as net.core.wmem_max allows). */
+export function openChannel(): [number, number] {
+  const pair = socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC)
+  const size = Buffer.alloc(4)
+  size.writeInt32LE((PARK_BURST * PARK_MESSAGE_BYTES) / 2)
+  try {
+    socketCalls.setsockopt(pair[1], SOL_SOCKET, SO_SNDBUFFORCE, size)
+  } catch {
+    socketCalls.setsockopt(pair[1], SOL_SOCKET, SO_SNDBUF, size)
+  }
+  return pair
+}
 
 function unixAddress(path: string): Buffer {
   const address = Buffer.alloc(2 + SUN_PATH_MAX)

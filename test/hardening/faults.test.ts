@@ -9,6 +9,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 
 import {ENGINE_USER, readStats} from '../../src/engine/index.js'
 import {controlSocketPath} from '../../src/inspect/control.js'
+import {FIXTURES, start} from '../helpers/cli.js'
 import {ending, enginePid, fdCount, load, open, post, procStatus, served, serverPid, sleep, stopAll, until, wrapped} from './helpers.js'
 
 const ENGINE_UID = () => Number(execFileSync('id', ['-u', ENGINE_USER]).toString().trim())
@@ -118,4 +119,23 @@ describe('faults', () => {
     for (let i = 0; i < 5; i++) expect((await post(port)).outcome).toBe('ok')
     record('small-descriptor-limit', {limit: 220, bad: BAD, parked: full.parked, evicted: full.dropped.park_full})
   })
+
+  it('4. a burst of 10,000 connections not ready at accept: every one reaches the engine, none is lost to a full channel', async () => {
+    // Before: the channel's default send buffer held about 270 of them; a burst of 8,000 lost 1,149.
+    const {r, port} = await wrapped(['--filter', 'httpready', '--backlog', '8192'])
+    const burst = start('python3', [FIXTURES + 'burst.py', String(port), '10000'], {timeoutMs: 60_000})
+    try {
+      await burst.waitFor(/sent 10000/, 30_000)
+      const control = controlSocketPath(r.child.pid!)
+      const entry = await until(async () => {
+        const counters = (await readStats(control)).listeners[0]
+        return counters.parked === 10000 || counters.dropped.engine > 0 ? counters : undefined
+      }, 30_000, 100)
+      record('burst', {clients: 10000, parked: entry.parked, lost: entry.dropped.engine})
+      expect(entry.dropped.engine).toBe(0)
+      expect(entry.parked).toBe(10000)
+    } finally {
+      await burst.stop('SIGKILL')
+    }
+  }, 90_000)
 })
