@@ -1,0 +1,244 @@
+// `wrap` of servers the preload cannot enter, through the seccomp launcher (native/launcher/):
+// Debian's caddy (Go, raw system calls) binding its own port, a statically linked C server with a
+// blocking accept() and a static Go server, both socket-activated. The same narrative as the
+// preload's: idle and half-sent clients never reach the server, whole requests are served with
+// the client's own address, the half-sent one once it is complete, and the engine's death does
+// not close the port.
+import {execFileSync, spawnSync} from 'node:child_process'
+import {existsSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import type {Socket} from 'node:net'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
+
+import {EXIT} from '../../src/errors.js'
+import {CLI, cli, FIXTURES, listeningPort, type Running} from '../helpers/cli.js'
+import {untilStats} from '../helpers/engine-stats.js'
+import {get} from '../helpers/http.js'
+import {freePort, openSocket} from '../helpers/net.js'
+import {reap, sleep, until} from '../helpers/wait.js'
+
+const CADDY = '/usr/bin/caddy'
+const LAUNCHER = new URL('../../native/build/da-launcher', import.meta.url).pathname
+const hasGo = (() => {
+  try {
+    execFileSync('go', ['version'], {stdio: 'ignore'})
+    return true
+  } catch {
+    return false
+  }
+})()
+
+const running: Running[] = []
+const pids: number[] = []
+const sockets: Socket[] = []
+const dirs: string[] = []
+const work = mkdtempSync(join(tmpdir(), 'da-seccomp-'))
+afterEach(async () => {
+  sockets.splice(0).forEach((socket) => socket.destroy())
+  await Promise.all(running.splice(0).map((r) => r.stop('SIGTERM')))
+  await reap(pids.splice(0))
+  for (const dir of dirs.splice(0)) rmSync(dir, {recursive: true, force: true})
+})
+afterAll(() => rmSync(work, {recursive: true, force: true}))
+
+const child = (parent: number, name: string) => until(() => {
+  try {
+    return Number(execFileSync('pgrep', ['-P', String(parent), '-f', name]).toString().trim()) || undefined
+  } catch {
+    return undefined
+  }
+}, `a ${name} under ${parent}`)
+
+/** The wrapper started with these arguments; its launcher and server are stopped after the test. */
+async function wrapped(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{r: Running; launcher: number; server: number}> {
+  const r = cli(['wrap', ...args], {env, timeoutMs: 40_000})
+  running.push(r)
+  await r.waitFor(/runs under the seccomp launcher/)
+  const launcher = await child(r.child.pid!, 'da-launcher')
+  const server = await child(launcher, '.')
+  pids.push(launcher, server)
+  return {r, launcher, server}
+}
+
+const open = (port: number) => openSocket(port, '127.0.0.1', sockets)
+
+/** Everything the server answers until it closes (or the time is up). */
+function reply(socket: Socket, timeoutMs = 5000): Promise<string> {
+  return new Promise((resolve) => {
+    let text = ''
+    socket.on('data', (chunk) => (text += chunk))
+    const timer = setTimeout(() => resolve(text), timeoutMs)
+    socket.on('close', () => {
+      clearTimeout(timer)
+      resolve(text)
+    })
+  })
+}
+
+/** A whole request on a raw connection; resolves with the answer and the client's own port. */
+async function whole(port: number, path: string): Promise<{answer: string; clientPort: number}> {
+  const socket = await open(port)
+  const clientPort = socket.localPort!
+  const answer = reply(socket)
+  socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`)
+  return {answer: await answer, clientPort}
+}
+
+/** An idle client and a half-sent request, parked (the idle one stays in the kernel). */
+async function idleAndHalf(wrapper: number, port: number, path: string): Promise<Socket> {
+  await open(port)
+  const half = await open(port)
+  half.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n`)
+  await untilStats(wrapper, port, (s) => s.parked === 1, 'the half-sent request parked')
+  return half
+}
+
+/** The rest of the half-sent request; resolves with the answer and the client's own port. */
+async function complete(half: Socket): Promise<{answer: string; clientPort: number}> {
+  const clientPort = half.localPort!
+  const answer = reply(half)
+  half.write('\r\n')
+  return {answer: await answer, clientPort}
+}
+
+const ok = /^HTTP\/1\.[01] 200/
+
+function engineOf(wrapper: number): number | undefined {
+  try {
+    return Number(execFileSync('pgrep', ['-P', String(wrapper), '-f', 'da-engine']).toString().trim()) || undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** SIGKILL of the engine: the port keeps serving at once (the fast path is the launcher's), and a
+ *  new engine parks again. */
+async function engineKilled(wrapper: number, port: number): Promise<void> {
+  const engine = engineOf(wrapper)!
+  process.kill(engine, 'SIGKILL')
+  expect((await get(port, '/after-kill')).status).toBe(200)
+  await until(() => (engineOf(wrapper) ?? engine) !== engine, 'a new engine')
+  const half = await open(port)
+  const answer = reply(half)
+  half.write('GET /parked-again HTTP/1.1\r\nHost: x\r\nConnection: close\r\n')
+  await sleep(300)
+  half.write('\r\n')
+  expect(await answer).toMatch(ok)
+}
+
+describe.skipIf(!existsSync(CADDY))('wrap of caddy (Go) in bind mode, through the seccomp launcher', () => {
+  async function caddy(): Promise<{r: Running; port: number}> {
+    const port = await freePort()
+    const home = mkdtempSync(join(tmpdir(), 'da-caddy-'))
+    dirs.push(home)
+    for (const name of ['warm-up', 'whole', 'half', 'after-kill', 'parked-again']) writeFileSync(join(home, name), 'hello\n')
+    const {r} = await wrapped(['--filter', `${port}=httpready`, '--', CADDY, 'file-server', '--listen', `127.0.0.1:${port}`, '--root', home, '--access-log'], {HOME: home, XDG_DATA_HOME: home, XDG_CONFIG_HOME: home})
+    await until(() => get(port, '/warm-up').then(() => true, () => false), 'caddy serving')
+    return {r, port}
+  }
+  const logged = (r: Running, path: string) => [...r.stderr().matchAll(new RegExp(`"remote_port":"(\\d+)"[^}]*"uri":"${path}"`, 'g'))].map((m) => Number(m[1]))
+
+  it('1. idle and half-sent clients never reach caddy; whole requests are served with the client address, the half-sent one once complete', async () => {
+    const {r, port} = await caddy()
+    const half = await idleAndHalf(r.child.pid!, port, '/half')
+    const {answer, clientPort} = await whole(port, '/whole')
+    expect(answer).toMatch(ok)
+    await until(() => logged(r, '/whole').length > 0, 'the access log line of /whole')
+    expect(logged(r, '/whole')).toEqual([clientPort])
+    expect(logged(r, '/half')).toEqual([])
+    const rest = await complete(half)
+    expect(rest.answer).toMatch(ok)
+    await until(() => logged(r, '/half').length > 0, 'the access log line of /half')
+    expect(logged(r, '/half')).toEqual([rest.clientPort])
+    // The launcher's counters: the idle client was never accepted from the kernel.
+    const stats = await untilStats(r.child.pid!, port, (s) => s.ready === 3, 'three ready')
+    expect(stats.accepted).toBe(3)
+    expect(stats.parked).toBe(0)
+  })
+
+  it('2. the engine SIGKILLed: the port keeps serving, and a new engine parks again', async () => {
+    const {r, port} = await caddy()
+    await engineKilled(r.child.pid!, port)
+  })
+})
+
+describe('wrap of a statically linked C server with a blocking accept(), socket-activated', () => {
+  const binary = join(work, 'static_server')
+  beforeAll(() => execFileSync('cc', ['-static', '-O1', '-o', binary, FIXTURES + 'static_server.c']))
+  const accepts = (r: Running) => [...r.stderr().matchAll(/static_server accepted \d+ from 127\.0\.0\.1:(\d+) \(addrlen 16\)/g)].map((m) => Number(m[1]))
+
+  async function server() {
+    const w = await wrapped(['--listen', '127.0.0.1:0', '--filter', 'httpready', '--', binary])
+    const port = await listeningPort(w.r)
+    await w.r.waitFor(/static_server ready pid/)
+    return {...w, port}
+  }
+
+  it('3. idle and half-sent clients never reach it; the half-sent one is served once complete, to an accept() that was blocked', async () => {
+    const {r, port} = await server()
+    const half = await idleAndHalf(r.child.pid!, port, '/half')
+    const first = await whole(port, '/whole')
+    expect(first.answer).toMatch(ok)
+    await sleep(200) // the server is back in accept() and blocks there
+    expect(accepts(r)).toEqual([first.clientPort])
+    const rest = await complete(half)
+    expect(rest.answer).toMatch(ok)
+    expect(accepts(r)).toEqual([first.clientPort, rest.clientPort])
+  })
+
+  it('4. a signal to the server blocked in accept() ends it with EINTR, as without the launcher, and the next client is served', async () => {
+    const {r, port, server: pid} = await server()
+    await sleep(200)
+    process.kill(pid, 'SIGUSR1')
+    await r.waitFor(/static_server accept failed: EINTR/)
+    const next = await whole(port, '/after-signal')
+    expect(next.answer).toMatch(ok)
+    expect(accepts(r)).toEqual([next.clientPort])
+  })
+
+  it('5. the engine SIGKILLed: the port keeps serving, and a new engine parks again', async () => {
+    const {r, port} = await server()
+    await engineKilled(r.child.pid!, port)
+  })
+})
+
+describe.skipIf(!hasGo)('wrap of a static Go server taking LISTEN_FDS', () => {
+  const binary = join(work, 'go_server')
+  beforeAll(() => {
+    // Standard library only: nothing to download (GOPROXY=off), a cache of the test's own.
+    execFileSync('go', ['build', '-o', binary, 'main.go'], {
+      cwd: FIXTURES + 'go_server',
+      env: {...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=mod', GOPROXY: 'off', GOCACHE: join(work, 'gocache'), GOPATH: join(work, 'gopath')},
+      stdio: 'ignore',
+    })
+  }, 180_000)
+
+  it('6. idle and half-sent clients never reach it (Go waits in epoll: the wake-up makes its listener readable)', async () => {
+    const {r} = await wrapped(['--listen', '127.0.0.1:0', '--filter', 'httpready', '--', binary])
+    const port = await listeningPort(r)
+    await r.waitFor(/go_server ready pid/)
+    const half = await idleAndHalf(r.child.pid!, port, '/half')
+    const first = await whole(port, '/whole')
+    expect(first.answer).toMatch(ok)
+    expect(r.stderr()).toMatch(new RegExp(`go_server served /whole from 127\\.0\\.0\\.1:${first.clientPort}`))
+    expect(r.stderr().match(/go_server accepted/g)).toHaveLength(1)
+    const rest = await complete(half)
+    expect(rest.answer).toMatch(ok)
+    await r.waitFor(new RegExp(`go_server served /half from 127\\.0\\.0\\.1:${rest.clientPort}`))
+    expect(r.stderr().match(/go_server accepted/g)).toHaveLength(2)
+  })
+})
+
+describe('wrap where the launcher cannot supervise', () => {
+  it('7. seccomp user notification unavailable (here: wrap already under a launcher, one listener per process): exit 29 and why, the server never started', () => {
+    const binary = join(work, 'static_server')
+    if (!existsSync(binary)) execFileSync('cc', ['-static', '-O1', '-o', binary, FIXTURES + 'static_server.c'])
+    const done = spawnSync(LAUNCHER, ['--', process.execPath, CLI, 'wrap', '--listen', '127.0.0.1:0', '--filter', 'httpready', '--', binary], {encoding: 'utf8', timeout: 20_000})
+    expect(done.status).toBe(EXIT.SECCOMP_UNAVAILABLE)
+    expect(done.stderr).toMatch(/seccomp user notification unavailable: a seccomp supervisor already watches this process/)
+    expect(done.stderr).toMatch(/Code: SECCOMP_UNAVAILABLE/)
+    expect(done.stderr).toMatch(/--filter dataready/)
+    expect(done.stderr).not.toMatch(/static_server ready/)
+  })
+})
