@@ -277,7 +277,7 @@ static int deliver(const struct da__call *c, socklen_t room, int sock, const str
 	struct da__port *p = c->listener->port;
 	int r;
 
-	if (c->addr && c->addrlen) {
+	if (c->addr) {
 		r = da__poke_mem(c->pid, c->addr, peer, room < peerlen ? room : peerlen);
 		if (r == 0)
 			r = da__poke_mem(c->pid, c->addrlen, &peerlen, sizeof peerlen);
@@ -327,7 +327,12 @@ static int serve(const struct da__call *c)
 	int status, sock, r;
 	bool blocking;
 
-	if (c->addr && c->addrlen) {
+	/* The kernel's accept fails this too, after taking a connection; here none is taken. */
+	if (c->addr && !c->addrlen) {
+		da__reply(c->id, 0, -EFAULT);
+		return DONE;
+	}
+	if (c->addr) {
 		r = da__peek_mem(c->pid, c->addrlen, &room, sizeof room);
 		if (!da__valid(c->id))
 			return DONE;

@@ -165,8 +165,18 @@ static void parse_listeners(const char *s)
 static void supervise(pid_t pid, int signals)
 {
 	struct pollfd p[2 + 2 * 64];
-	struct seccomp_notif n;
+	struct seccomp_notif_sizes sizes = {0};
+	struct seccomp_notif *n;
+	size_t size = sizeof *n;
 	bool notify_open = true;
+
+	/* A newer kernel may write a larger notification than this header's: room for what it says. */
+	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) == 0 && sizes.seccomp_notif > size)
+		size = sizes.seccomp_notif;
+	if (!(n = malloc(size))) {
+		kill(pid, SIGKILL);
+		exit(reap(pid));
+	}
 
 	for (;;) {
 		size_t count = 2;
@@ -199,10 +209,10 @@ static void supervise(pid_t pid, int signals)
 			}
 		}
 		if (p[0].revents & POLLIN) {
-			memset(&n, 0, sizeof n);
+			memset(n, 0, size);
 			/* ENOENT: the caller was interrupted between poll and here. */
-			if (ioctl(da__l.notify, SECCOMP_IOCTL_NOTIF_RECV, &n) == 0)
-				da__on_notification(&n);
+			if (ioctl(da__l.notify, SECCOMP_IOCTL_NOTIF_RECV, n) == 0)
+				da__on_notification(n);
 		} else if (p[0].revents & (POLLHUP | POLLERR)) {
 			/* No process runs under the filter any more; the child's exit follows. */
 			notify_open = false;

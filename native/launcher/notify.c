@@ -65,10 +65,15 @@ bool da__valid(uint64_t id)
 
 static void respond(uint64_t id, int64_t val, int negative_errno, uint32_t flags)
 {
-	struct seccomp_notif_resp r = {.id = id, .val = val, .error = negative_errno, .flags = flags};
+	/* The kernel reads as many bytes as its own struct has (SECCOMP_GET_NOTIF_SIZES): zeros past ours. */
+	union {
+		struct seccomp_notif_resp r;
+		uint8_t room[256];
+	} u = {0};
 
+	u.r = (struct seccomp_notif_resp){.id = id, .val = val, .error = negative_errno, .flags = flags};
 	/* ENOENT: the caller was interrupted meanwhile, and nothing waits for this answer. */
-	ioctl(da__l.notify, SECCOMP_IOCTL_NOTIF_SEND, &r);
+	ioctl(da__l.notify, SECCOMP_IOCTL_NOTIF_SEND, &u);
 }
 
 void da__reply(uint64_t id, int64_t val, int negative_errno)

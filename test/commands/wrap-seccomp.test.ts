@@ -168,8 +168,8 @@ describe('wrap of a statically linked C server with a blocking accept(), socket-
   beforeAll(() => execFileSync('cc', ['-static', '-O1', '-o', binary, FIXTURES + 'static_server.c']))
   const accepts = (r: Running) => [...r.stderr().matchAll(/static_server accepted \d+ from 127\.0\.0\.1:(\d+) \(addrlen 16\)/g)].map((m) => Number(m[1]))
 
-  async function server() {
-    const w = await wrapped(['--listen', '127.0.0.1:0', '--filter', 'httpready', '--', binary])
+  async function server(env: NodeJS.ProcessEnv = {}) {
+    const w = await wrapped(['--listen', '127.0.0.1:0', '--filter', 'httpready', '--', binary], env)
     const port = await listeningPort(w.r)
     await w.r.waitFor(/static_server ready pid/)
     return {...w, port}
@@ -197,7 +197,14 @@ describe('wrap of a statically linked C server with a blocking accept(), socket-
     expect(accepts(r)).toEqual([next.clientPort])
   })
 
-  it('5. the engine SIGKILLed: the port keeps serving, and a new engine parks again', async () => {
+  it('5. a peer address buffer too small is filled as the kernel fills it: truncated, with the full length', async () => {
+    const {r, port} = await server({ACCEPT_ADDRLEN: '4'}) // family and port only
+    const first = await whole(port, '/short-buffer')
+    expect(first.answer).toMatch(ok)
+    expect(r.stderr()).toMatch(new RegExp(`accepted 1 from 0\\.0\\.0\\.0:${first.clientPort} \\(addrlen 16\\)`))
+  })
+
+  it('6. the engine SIGKILLed: the port keeps serving, and a new engine parks again', async () => {
     const {r, port} = await server()
     await engineKilled(r.child.pid!, port)
   })
@@ -214,7 +221,7 @@ describe.skipIf(!hasGo)('wrap of a static Go server taking LISTEN_FDS', () => {
     })
   }, 180_000)
 
-  it('6. idle and half-sent clients never reach it (Go waits in epoll: the wake-up makes its listener readable)', async () => {
+  it('7. idle and half-sent clients never reach it (Go waits in epoll: the wake-up makes its listener readable)', async () => {
     const {r} = await wrapped(['--listen', '127.0.0.1:0', '--filter', 'httpready', '--', binary])
     const port = await listeningPort(r)
     await r.waitFor(/go_server ready pid/)
@@ -231,7 +238,7 @@ describe.skipIf(!hasGo)('wrap of a static Go server taking LISTEN_FDS', () => {
 })
 
 describe('wrap where the launcher cannot supervise', () => {
-  it('7. seccomp user notification unavailable (here: wrap already under a launcher, one listener per process): exit 29 and why, the server never started', () => {
+  it('8. seccomp user notification unavailable (here: wrap already under a launcher, one listener per process): exit 29 and why, the server never started', () => {
     const binary = join(work, 'static_server')
     if (!existsSync(binary)) execFileSync('cc', ['-static', '-O1', '-o', binary, FIXTURES + 'static_server.c'])
     const done = spawnSync(LAUNCHER, ['--', process.execPath, CLI, 'wrap', '--listen', '127.0.0.1:0', '--filter', 'httpready', '--', binary], {encoding: 'utf8', timeout: 20_000})
