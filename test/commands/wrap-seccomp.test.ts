@@ -3,7 +3,8 @@
 // blocking accept() and a static Go server, both socket-activated. The same narrative as the
 // preload's: idle and half-sent clients never reach the server, whole requests are served with
 // the client's own address, the half-sent one once it is complete, and the engine's death does
-// not close the port.
+// not close the port. Then the bad inputs: a server with a seccomp filter of its own, a setuid
+// server binary (no_new_privs), and a system where the launcher cannot supervise.
 import {execFileSync, spawnSync} from 'node:child_process'
 import {existsSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import type {Socket} from 'node:net'
@@ -208,6 +209,32 @@ describe('wrap of a statically linked C server with a blocking accept(), socket-
     const {r, port} = await server()
     await engineKilled(r.child.pid!, port)
   })
+
+  it('7. a server that installs a seccomp filter of its own stays filtered (the kernel runs both; ours traps accept)', async () => {
+    const {r, port} = await server({OWN_SECCOMP: '1'})
+    await r.waitFor(/installed its own seccomp filter/)
+    const half = await idleAndHalf(r.child.pid!, port, '/half')
+    const first = await whole(port, '/whole')
+    expect(first.answer).toMatch(ok)
+    expect(accepts(r)).toEqual([first.clientPort])
+    expect((await complete(half)).answer).toMatch(ok)
+  })
+
+  it.skipIf(process.getuid?.() !== 0)('8. a setuid server binary: no_new_privs keeps it at the user who started wrap (here root, not the owner)', async () => {
+    const setuid = join(work, 'setuid_server')
+    execFileSync('cp', [binary, setuid])
+    execFileSync('chown', ['nobody', setuid])
+    execFileSync('chmod', ['4755', setuid])
+    // The control case: under the kernel's deferral only (no launcher), it runs as its owner.
+    const plain = cli(['wrap', '--listen', '127.0.0.1:0', '--filter', 'dataready', '--', setuid])
+    running.push(plain)
+    const owner = Number(execFileSync('id', ['-u', 'nobody']).toString())
+    expect(Number((await plain.waitFor(/static_server ready pid \d+ euid (\d+)/))[1])).toBe(owner)
+    const {r} = await wrapped(['--listen', '127.0.0.1:0', '--filter', 'httpready', '--', setuid])
+    const port = await listeningPort(r)
+    expect(Number((await r.waitFor(/static_server ready pid \d+ euid (\d+)/))[1])).toBe(0)
+    expect((await whole(port, '/setuid')).answer).toMatch(ok)
+  })
 })
 
 describe.skipIf(!hasGo)('wrap of a static Go server taking LISTEN_FDS', () => {
@@ -221,7 +248,7 @@ describe.skipIf(!hasGo)('wrap of a static Go server taking LISTEN_FDS', () => {
     })
   }, 180_000)
 
-  it('7. idle and half-sent clients never reach it (Go waits in epoll: the wake-up makes its listener readable)', async () => {
+  it('9. idle and half-sent clients never reach it (Go waits in epoll: the wake-up makes its listener readable)', async () => {
     const {r} = await wrapped(['--listen', '127.0.0.1:0', '--filter', 'httpready', '--', binary])
     const port = await listeningPort(r)
     await r.waitFor(/go_server ready pid/)
@@ -238,7 +265,7 @@ describe.skipIf(!hasGo)('wrap of a static Go server taking LISTEN_FDS', () => {
 })
 
 describe('wrap where the launcher cannot supervise', () => {
-  it('8. seccomp user notification unavailable (here: wrap already under a launcher, one listener per process): exit 29 and why, the server never started', () => {
+  it('10. seccomp user notification unavailable (here: wrap already under a launcher, one listener per process): exit 29 and why, the server never started', () => {
     const binary = join(work, 'static_server')
     if (!existsSync(binary)) execFileSync('cc', ['-static', '-O1', '-o', binary, FIXTURES + 'static_server.c'])
     const done = spawnSync(LAUNCHER, ['--', process.execPath, CLI, 'wrap', '--listen', '127.0.0.1:0', '--filter', 'httpready', '--', binary], {encoding: 'utf8', timeout: 20_000})
