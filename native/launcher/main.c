@@ -180,14 +180,16 @@ static void supervise(pid_t pid, int signals)
 
 	for (;;) {
 		size_t count = 2;
-		int timeout;
+		int timeout, ready;
+		bool retry;
 
 		p[0] = (struct pollfd){.fd = notify_open ? da__l.notify : -1, .events = POLLIN};
 		p[1] = (struct pollfd){.fd = signals, .events = POLLIN};
 		count += da__pending_polls(p + 2, sizeof p / sizeof p[0] - 2);
 		/* A waiting accept whose caller got a signal is seen only by asking: twice a second. */
 		timeout = da__l.npending ? 500 : -1;
-		if (poll(p, count, timeout) < 0 && errno != EINTR) {
+		ready = poll(p, count, timeout);
+		if (ready < 0 && errno != EINTR) {
 			dprintf(STDERR_FILENO, "da-launcher: poll: %s\n", strerror(errno));
 			kill(pid, SIGKILL);
 			exit(reap(pid));
@@ -217,7 +219,11 @@ static void supervise(pid_t pid, int signals)
 			/* No process runs under the filter any more; the child's exit follows. */
 			notify_open = false;
 		}
-		if (da__l.npending)
+		/* Only a listener or channel that became readable, or the timer, can change a pending call. */
+		retry = ready == 0;
+		for (size_t i = 2; i < count; i++)
+			retry |= p[i].revents != 0;
+		if (da__l.npending && retry)
 			da__retry_pending();
 	}
 }
