@@ -156,6 +156,10 @@ describe.skipIf(!existsSync(CADDY))('wrap of caddy (Go) in bind mode, through th
     const stats = await untilStats(r.child.pid!, port, (s) => s.ready === 3, 'three ready')
     expect(stats.accepted).toBe(3)
     expect(stats.parked).toBe(0)
+    // wrap's in-force check stops a server a second after it listens unless the launcher took it.
+    await sleep(1200)
+    expect(r.child.exitCode).toBe(null)
+    expect(r.stderr()).not.toMatch(/not in force/)
   })
 
   it('2. the engine SIGKILLed: the port keeps serving, and a new engine parks again', async () => {
