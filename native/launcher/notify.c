@@ -112,7 +112,8 @@ int da__poke_mem(pid_t pid, uint64_t addr, const void *buf, size_t len)
 	return transfer(pid, addr, (void *)buf, len, true);
 }
 
-/* A notification names the calling thread; pidfd_open takes a process (before Linux 6.9). */
+/* A notification names the calling thread; pidfd_open takes a process (without PIDFD_THREAD,
+ * Linux 6.9+): EINVAL for another thread before 6.18 or so, ENOENT since. */
 static pid_t thread_group(pid_t tid)
 {
 	char path[64], line[128];
@@ -132,10 +133,11 @@ static pid_t thread_group(pid_t tid)
 int da__take_fd(pid_t pid, int fd)
 {
 	long pidfd = syscall(SYS_pidfd_open, pid, 0), copy;
+	pid_t tgid;
 	int failed;
 
-	if (pidfd < 0 && errno == EINVAL)
-		pidfd = syscall(SYS_pidfd_open, thread_group(pid), 0);
+	if (pidfd < 0 && (errno == EINVAL || errno == ENOENT) && (tgid = thread_group(pid)) != pid)
+		pidfd = syscall(SYS_pidfd_open, tgid, 0);
 	if (pidfd < 0)
 		return -errno;
 	copy = syscall(SYS_pidfd_getfd, (int)pidfd, fd, 0);
