@@ -23,6 +23,12 @@ export function serverMode(command: string, requested: ServerMode | undefined): 
   return kind === 'static' || (kind === 'dynamic' && isGoProgram(command)) ? 'seccomp' : 'preload'
 }
 
+/** Why this program runs under the launcher, for wrap's report. */
+export function whySeccomp(command: string, requested: ServerMode | undefined): string {
+  if (requested === 'seccomp') return '--mode seccomp'
+  return linkage(command) === 'static' ? 'it is statically linked' : 'it is a Go program, which makes its own system calls'
+}
+
 /** The launcher's one line on its status descriptor when it could not start the server, or ''. */
 export function launcherStatus(pipe: Readable | null | undefined): Promise<string> {
   if (!pipe) return Promise.resolve('')

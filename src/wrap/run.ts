@@ -19,7 +19,7 @@ import type {MetricsServer} from '../metrics/server.js'
 import {openChannel, openControlSocket} from './channels.js'
 import {watchInForce, type WatchedPort} from './in-force.js'
 import type {Listener} from './listeners.js'
-import {launcherStatus, seccompUnavailable, serverMode, type ServerMode} from './mode.js'
+import {launcherStatus, seccompUnavailable, serverMode, whySeccomp, type ServerMode} from './mode.js'
 import {openPage, passEverything} from './page.js'
 import type {OnTimeout, Plan} from './plan.js'
 
@@ -169,7 +169,7 @@ export async function run(adapter: PlatformAdapter, options: RunOptions): Promis
     const inherited = plane.channels.flatMap((channel) => [channel.serverEnd, channel.pageFd])
     const seccomp = mode === 'seccomp'
     const statusFd = inheritedAt(plane.serverSockets.length, inherited.length)
-    if (seccomp) options.report(`${command} runs under the seccomp launcher: its accept() calls are answered by it (a Go or statically linked program)`)
+    if (seccomp) options.report(`${command} runs under the seccomp launcher, which answers its accept() calls (${whySeccomp(command, options.mode)})`)
     const server = seccomp
       ? launch({command: launcherPath(), args: launcherArgs(plane, statusFd, command, options), sockets: plane.serverSockets, inherited, env, statusPipe: true})
       : launch({command, args: options.args, sockets: plane.serverSockets, inherited, env})

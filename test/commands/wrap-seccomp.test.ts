@@ -142,6 +142,7 @@ describe.skipIf(!existsSync(CADDY))('wrap of caddy (Go) in bind mode, through th
 
   it('1. idle and half-sent clients never reach caddy; whole requests are served with the client address, the half-sent one once complete', async () => {
     const {r, port} = await caddy()
+    expect(r.stderr()).toMatch(/runs under the seccomp launcher, which answers its accept\(\) calls \(it is a Go program/)
     const half = await idleAndHalf(r.child.pid!, port, '/half')
     const {answer, clientPort} = await whole(port, '/whole')
     expect(answer).toMatch(ok)
@@ -182,6 +183,7 @@ describe('wrap of a statically linked C server with a blocking accept(), socket-
 
   it('3. idle and half-sent clients never reach it; the half-sent one is served once complete, to an accept() that was blocked', async () => {
     const {r, port} = await server()
+    expect(r.stderr()).toMatch(/runs under the seccomp launcher, which answers its accept\(\) calls \(it is statically linked\)/)
     const half = await idleAndHalf(r.child.pid!, port, '/half')
     const first = await whole(port, '/whole')
     expect(first.answer).toMatch(ok)
@@ -291,6 +293,7 @@ while True:
     const port = await freePort()
     const {r} = await wrapped(['--mode', 'seccomp', '--filter', `${port}=httpready`, '--', 'python3', '-c', SERVER, String(port)])
     await r.waitFor(/^listening$/m)
+    expect(r.stderr()).toMatch(/runs under the seccomp launcher, which answers its accept\(\) calls \(--mode seccomp\)/)
     const half = await idleAndHalf(r.child.pid!, port, '/half')
     const first = await whole(port, '/whole')
     expect(first.answer).toMatch(ok)
