@@ -302,6 +302,22 @@ while True:
   })
 })
 
+describe('wrap --mode seccomp of a prefork server', () => {
+  it('12. gunicorn with two workers: each worker\'s accept() is answered by the launcher, with the client\'s address', async () => {
+    const port = await freePort()
+    const {r} = await wrapped(['--mode', 'seccomp', '--filter', `${port}=httpready`, '--', 'gunicorn', '-w', '2', '-b', `127.0.0.1:${port}`, '--chdir', FIXTURES, 'wsgi_app:app'])
+    await r.waitFor(/Booting worker with pid: \d+[\s\S]*Booting worker with pid: \d+/)
+    const half = await idleAndHalf(r.child.pid!, port, '/half')
+    for (let i = 0; i < 4; i++) {
+      const {answer, clientPort} = await whole(port, '/whole')
+      expect(answer).toMatch(ok)
+      expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)).client).toEqual(['127.0.0.1', clientPort])
+    }
+    const rest = await complete(half)
+    expect(JSON.parse(rest.answer.slice(rest.answer.indexOf('\r\n\r\n') + 4)).client).toEqual(['127.0.0.1', rest.clientPort])
+  })
+})
+
 describe('wrap where the launcher cannot supervise', () => {
   it('10. seccomp user notification unavailable (here: wrap already under a launcher, one listener per process): exit 29 and why, the server never started', () => {
     const binary = join(work, 'static_server')
