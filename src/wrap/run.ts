@@ -257,7 +257,7 @@ function notInForce(port: WatchedPort, command: string, mode: ServerMode): Defer
   if (mode === 'seccomp') {
     return new DeferAcceptError(
       'FILTER_NOT_IN_FORCE',
-      `${command} ${how}, but its listen() and accept() never reached the seccomp launcher, so the filter was not in force; the server was stopped. It may listen through a copy made before the launcher saw it, or run in another ABI (32-bit)`,
+      `${command} ${how}, but its listen() and accept() never reached the seccomp launcher, so the filter was not in force; the server was stopped. It runs in another ABI than the launcher (32-bit), or the launcher could not take its listener (see its messages above)`,
       'use --filter dataready, which the kernel applies to any server (TCP_DEFER_ACCEPT), or put a proxy in front of this server',
     )
   }
