@@ -152,6 +152,9 @@ static void on_listen(const struct seccomp_notif *n)
 	copy = da__take_fd(n->pid, fd);
 	/* Not a descriptor of the caller's (EBADF), or gone: the kernel gives the caller its error. */
 	if (copy < 0) {
+		if (copy != -EBADF && copy != -ESRCH)
+			dprintf(STDERR_FILENO, "da-launcher: cannot take descriptor %d of process %d (%s): if it listens on a filtered port, it is unfiltered\n",
+				fd, (int)n->pid, strerror(-copy));
 		da__continue(n->id);
 		return;
 	}
