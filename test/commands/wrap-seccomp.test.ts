@@ -318,6 +318,20 @@ describe('wrap --mode seccomp of a prefork server', () => {
   })
 })
 
+describe('wrap --mode seccomp: what the server is given', () => {
+  it('13. its listeners and LISTEN_PID, its own pid; none of the channels or pages (the launcher keeps those)', async () => {
+    const r = cli(['wrap', '--mode', 'seccomp', '--listen', '127.0.0.1:0', '--filter', 'httpready', '--', '/bin/sh', '-c', 'printf fds; for fd in 3 4 5 6 7 8 9; do [ -e /proc/$$/fd/$fd ] && printf " $fd"; done; echo; echo "pids $LISTEN_FDS $LISTEN_PID $$"'])
+    running.push(r)
+    const done = await r.finished
+    expect(done.code).toBe(0)
+    // The channel and page are 4 and 5 in the launcher, the status pipe 6 (a builtin test opens nothing).
+    expect(done.stdout).toMatch(/^fds 3$/m)
+    const [, count, listenPid, pid] = done.stdout.match(/^pids (\d+) (\d+) (\d+)$/m)!
+    expect(count).toBe('1')
+    expect(listenPid).toBe(pid)
+  })
+})
+
 describe('wrap where the launcher cannot supervise', () => {
   it('10. seccomp user notification unavailable (here: wrap already under a launcher, one listener per process): exit 29 and why, the server never started', () => {
     const binary = join(work, 'static_server')

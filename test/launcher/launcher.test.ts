@@ -6,6 +6,7 @@ import {fileURLToPath} from 'node:url'
 import {describe, expect, it} from 'vitest'
 
 import {start} from '../helpers/cli.js'
+import {alive, until} from '../helpers/wait.js'
 
 const LAUNCHER = fileURLToPath(new URL('../../native/build/da-launcher', import.meta.url))
 const run = (args: string[], env: NodeJS.ProcessEnv = {}) => spawnSync(LAUNCHER, args, {encoding: 'utf8', env: {...process.env, ...env}, timeout: 10_000})
@@ -46,7 +47,15 @@ describe('da-launcher', () => {
     expect(r.stderr).toMatch(/seccomp user notification unavailable: a seccomp supervisor already watches this process/)
   })
 
-  it('6. bad arguments: exit 2 with the usage', () => {
+  it('6. the server does not outlive its launcher (without it, its accept calls would fail)', async () => {
+    const r = start(LAUNCHER, ['--', 'sh', '-c', 'echo "pid $$"; exec sleep 30'])
+    const server = Number((await r.waitFor(/^pid (\d+)$/m))[1])
+    process.kill(r.child.pid!, 'SIGKILL')
+    await r.finished
+    await until(() => !alive(server), 'the server to die with its launcher', 5000)
+  })
+
+  it('7. bad arguments: exit 2 with the usage', () => {
     for (const args of [['--ports'], ['--ports', 'nonsense', '--', 'true'], ['--', ], ['--bogus', 'x', '--', 'true']]) {
       const r = run(args)
       expect(r.status).toBe(2)
