@@ -289,7 +289,7 @@ while True:
     c.close()
 `
 
-  it('11. python3 calling listen() from a thread that is not the main one: filtered all the same', async () => {
+  it('10. python3 calling listen() from a thread that is not the main one: filtered all the same', async () => {
     const port = await freePort()
     const {r} = await wrapped(['--mode', 'seccomp', '--filter', `${port}=httpready`, '--', 'python3', '-c', SERVER, String(port)])
     await r.waitFor(/^listening$/m)
@@ -303,7 +303,7 @@ while True:
 })
 
 describe('wrap --mode seccomp of a prefork server', () => {
-  it('12. gunicorn with two workers: each worker\'s accept() is answered by the launcher, with the client\'s address', async () => {
+  it('11. gunicorn with two workers: each worker\'s accept() is answered by the launcher, with the client\'s address', async () => {
     const port = await freePort()
     const {r} = await wrapped(['--mode', 'seccomp', '--filter', `${port}=httpready`, '--', 'gunicorn', '-w', '2', '-b', `127.0.0.1:${port}`, '--chdir', FIXTURES, 'wsgi_app:app'])
     await r.waitFor(/Booting worker with pid: \d+[\s\S]*Booting worker with pid: \d+/)
@@ -319,7 +319,7 @@ describe('wrap --mode seccomp of a prefork server', () => {
 })
 
 describe('wrap --mode seccomp: what the server is given', () => {
-  it('13. its listeners and LISTEN_PID, its own pid; none of the channels or pages (the launcher keeps those)', async () => {
+  it('12. its listeners and LISTEN_PID, its own pid; none of the channels or pages (the launcher keeps those)', async () => {
     const r = cli(['wrap', '--mode', 'seccomp', '--listen', '127.0.0.1:0', '--filter', 'httpready', '--', '/bin/sh', '-c', 'printf fds; for fd in 3 4 5 6 7 8 9; do [ -e /proc/$$/fd/$fd ] && printf " $fd"; done; echo; echo "pids $LISTEN_FDS $LISTEN_PID $$"'])
     running.push(r)
     const done = await r.finished
@@ -333,7 +333,7 @@ describe('wrap --mode seccomp: what the server is given', () => {
 })
 
 describe('wrap where the launcher cannot supervise', () => {
-  it('10. seccomp user notification unavailable (here: wrap already under a launcher, one listener per process): exit 29 and why, the server never started', () => {
+  it('13. seccomp user notification unavailable (here: wrap already under a launcher, one listener per process): exit 29 and why, the server never started', () => {
     const binary = join(work, 'static_server')
     if (!existsSync(binary)) execFileSync('cc', ['-static', '-O1', '-o', binary, FIXTURES + 'static_server.c'])
     const done = spawnSync(LAUNCHER, ['--', process.execPath, CLI, 'wrap', '--listen', '127.0.0.1:0', '--filter', 'httpready', '--', binary], {encoding: 'utf8', timeout: 20_000})
