@@ -281,9 +281,7 @@ static int deliver(const struct da__call *c, socklen_t room, int sock, const str
 	int r;
 
 	if (c->addr) {
-		r = da__poke_mem(c->pid, c->addr, peer, room < peerlen ? room : peerlen);
-		if (r == 0)
-			r = da__poke_mem(c->pid, c->addrlen, &peerlen, sizeof peerlen);
+		r = da__poke_two(c->pid, c->addr, peer, room < peerlen ? room : peerlen, c->addrlen, &peerlen, sizeof peerlen);
 		if (!da__valid(c->id)) {
 			give_back(p, sock);
 			return DONE;

@@ -88,7 +88,8 @@ void da__reply(uint64_t id, int64_t val, int negative_errno);
 void da__continue(uint64_t id);
 /* The caller's memory: 0, or a negative errno (a short transfer is -EFAULT). */
 int da__peek_mem(pid_t pid, uint64_t addr, void *buf, size_t len);
-int da__poke_mem(pid_t pid, uint64_t addr, const void *buf, size_t len);
+/* Two writes in one call, in order (accept's address, then its length). */
+int da__poke_two(pid_t pid, uint64_t addr1, const void *buf1, size_t len1, uint64_t addr2, const void *buf2, size_t len2);
 /* A descriptor of the caller's (pid may be any thread of it), or a negative errno. */
 int da__take_fd(pid_t pid, int fd);
 

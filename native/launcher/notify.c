@@ -88,28 +88,26 @@ void da__continue(uint64_t id)
 	respond(id, 0, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE);
 }
 
-static int transfer(pid_t pid, uint64_t addr, void *buf, size_t len, bool write)
+int da__poke_two(pid_t pid, uint64_t addr1, const void *buf1, size_t len1, uint64_t addr2, const void *buf2, size_t len2)
 {
-	struct iovec local = {.iov_base = buf, .iov_len = len};
-	struct iovec remote = {.iov_base = (void *)(uintptr_t)addr, .iov_len = len};
-	ssize_t n;
+	struct iovec local[2] = {{(void *)buf1, len1}, {(void *)buf2, len2}};
+	struct iovec remote[2] = {{(void *)(uintptr_t)addr1, len1}, {(void *)(uintptr_t)addr2, len2}};
+	ssize_t n = process_vm_writev(pid, local, 2, remote, 2, 0);
 
-	if (len == 0)
-		return 0;
-	n = write ? process_vm_writev(pid, &local, 1, &remote, 1, 0) : process_vm_readv(pid, &local, 1, &remote, 1, 0);
 	if (n < 0)
 		return -errno;
-	return (size_t)n == len ? 0 : -EFAULT;
+	return (size_t)n == len1 + len2 ? 0 : -EFAULT;
 }
 
 int da__peek_mem(pid_t pid, uint64_t addr, void *buf, size_t len)
 {
-	return transfer(pid, addr, buf, len, false);
-}
+	struct iovec local = {.iov_base = buf, .iov_len = len};
+	struct iovec remote = {.iov_base = (void *)(uintptr_t)addr, .iov_len = len};
+	ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
 
-int da__poke_mem(pid_t pid, uint64_t addr, const void *buf, size_t len)
-{
-	return transfer(pid, addr, (void *)buf, len, true);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EFAULT;
 }
 
 /* A notification names the calling thread; pidfd_open takes a process (without PIDFD_THREAD,
