@@ -273,14 +273,27 @@ static void give_back(struct da__port *p, int sock)
  * The call's result: the peer address in the caller's buffers (truncated to its *addrlen, which
  * gets the full size, as the kernel does), then the socket installed as the return value.
  */
-static int deliver(const struct da__call *c, socklen_t room, int sock, const struct sockaddr_storage *peer, socklen_t peerlen)
+static int deliver(const struct da__call *c, int sock, const struct sockaddr_storage *peer, socklen_t peerlen)
 {
 	struct seccomp_notif_addfd a = {.id = c->id, .flags = SECCOMP_ADDFD_FLAG_SEND, .srcfd = (uint32_t)sock,
 					.newfd_flags = c->flags & SOCK_CLOEXEC ? O_CLOEXEC : 0};
 	struct da__port *p = c->listener->port;
+	socklen_t room = 0;
 	int r;
 
 	if (c->addr) {
+		/* Read only now, as the kernel reads it after taking the connection: an accept that finds
+		 * nothing costs no access to the caller's memory. */
+		r = da__peek_mem(c->pid, c->addrlen, &room, sizeof room);
+		if (!da__valid(c->id)) {
+			give_back(p, sock);
+			return DONE;
+		}
+		if (r < 0 || (int)room < 0) {
+			close(sock);
+			da__reply(c->id, 0, r < 0 ? r : -EINVAL);
+			return DONE;
+		}
 		r = da__poke_two(c->pid, c->addr, peer, room < peerlen ? room : peerlen, c->addrlen, &peerlen, sizeof peerlen);
 		if (!da__valid(c->id)) {
 			give_back(p, sock);
@@ -324,7 +337,7 @@ static int serve(const struct da__call *c)
 	struct da__listener *l = c->listener;
 	struct da__port *p = l->port;
 	struct sockaddr_storage peer;
-	socklen_t room = 0, peerlen;
+	socklen_t peerlen;
 	int status, sock, r;
 	bool blocking;
 
@@ -332,15 +345,6 @@ static int serve(const struct da__call *c)
 	if (c->addr && !c->addrlen) {
 		da__reply(c->id, 0, -EFAULT);
 		return DONE;
-	}
-	if (c->addr) {
-		r = da__peek_mem(c->pid, c->addrlen, &room, sizeof room);
-		if (!da__valid(c->id))
-			return DONE;
-		if (r < 0 || (int)room < 0) {
-			da__reply(c->id, 0, r < 0 ? r : -EINVAL);
-			return DONE;
-		}
 	}
 	/* The copy shares the caller's file status flags: its O_NONBLOCK is the caller's. */
 	status = fcntl(l->copy, F_GETFL);
@@ -364,7 +368,7 @@ static int serve(const struct da__call *c)
 			/* Nothing queued: a ready connection whose wake-up was lost goes out now. */
 			sock = take_ready(p, &peer, &peerlen, c->flags);
 			if (sock >= 0)
-				return deliver(c, room, sock, &peer, peerlen);
+				return deliver(c, sock, &peer, peerlen);
 			if (sock != -EAGAIN || !blocking) {
 				da__reply(c->id, 0, sock);
 				return DONE;
@@ -382,16 +386,16 @@ static int serve(const struct da__call *c)
 				da__reply(c->id, 0, r);
 				return DONE;
 			}
-			return deliver(c, room, r, &peer, peerlen);
+			return deliver(c, r, &peer, peerlen);
 		case DA_READY:
 		case DA_PASS:
-			return deliver(c, room, sock, &peer, peerlen);
+			return deliver(c, sock, &peer, peerlen);
 		case DA_DROP:
 			close(sock);
 			continue;
 		case DA_MORE:
 			if (park(p, sock))
-				return deliver(c, room, sock, &peer, peerlen);
+				return deliver(c, sock, &peer, peerlen);
 			continue;
 		}
 	}
