@@ -18,7 +18,8 @@ const CADDY = '/usr/bin/caddy'
 const running: Running[] = []
 const dirs: string[] = []
 afterEach(async () => {
-  await Promise.all(running.splice(0).map((r) => r.stop('SIGKILL')))
+  // SIGTERM: wrap stops its server and engine (a SIGKILLed wrapper would leave both running).
+  await Promise.all(running.splice(0).map((r) => r.stop('SIGTERM')))
   for (const dir of dirs.splice(0)) rmSync(dir, {recursive: true, force: true})
 })
 
