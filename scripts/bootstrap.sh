@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs what defer-accept needs on Debian (12 or 13) and builds it: the C toolchain and
-# libseccomp for the engine, clang for the fuzz targets, the real servers and clients the tests
-# and benchmarks use, and the npm dependencies (npm ci builds the TypeScript and C via `prepare`).
+# libseccomp for the engine, clang for the fuzz targets, Go (the seccomp launcher's tests build a
+# static Go server), the real servers and clients the tests and benchmarks use, and the npm
+# dependencies (npm ci builds the TypeScript and C via `prepare`).
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(build-essential clang libclang-rt-dev libseccomp-dev python3 curl procps iproute2 util-linux man-db nginx gunicorn apache2 caddy systemd wrk slowhttptest haproxy strace hyperfine prometheus)
+packages=(build-essential clang libclang-rt-dev libseccomp-dev golang-go python3 curl procps iproute2 util-linux man-db nginx gunicorn apache2 caddy systemd wrk slowhttptest haproxy strace hyperfine prometheus)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")

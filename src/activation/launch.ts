@@ -46,12 +46,14 @@ export interface LaunchOptions {
   /** More descriptors, after the sockets and not counted in LISTEN_FDS (numbers: inheritedAt). */
   inherited?: number[]
   env?: Record<string, string>
+  /** One more descriptor, a pipe the server may write to (child.stdio[inheritedAt(sockets, inherited.length)]). */
+  statusPipe?: boolean
 }
 
 /** The descriptor number the server gets for inherited[index]. */
 export const inheritedAt = (sockets: number, index: number): number => 3 + sockets + index
 
-export function launch({command, args, sockets, inherited = [], env = {}}: LaunchOptions): ChildProcess {
+export function launch({command, args, sockets, inherited = [], env = {}, statusPipe = false}: LaunchOptions): ChildProcess {
   const childEnv: NodeJS.ProcessEnv = {...process.env, ...activationEnv(sockets.map((socket) => socket.name)), ...env}
   delete childEnv.LISTEN_PID // ours, if we were activated; the shim sets the server's
   if (childEnv.LD_PRELOAD !== process.env.LD_PRELOAD) {
@@ -59,7 +61,7 @@ export function launch({command, args, sockets, inherited = [], env = {}}: Launc
     childEnv.LD_PRELOAD = process.env.LD_PRELOAD
   }
   return spawn('/bin/sh', ['-c', EXEC_SHIM, command, command, ...args], {
-    stdio: ['inherit', 'inherit', 'inherit', ...sockets.map((socket) => socket.fd), ...inherited],
+    stdio: ['inherit', 'inherit', 'inherit', ...sockets.map((socket) => socket.fd), ...inherited, ...(statusPipe ? ['pipe' as const] : [])],
     env: childEnv,
     detached: true,
   })

@@ -4,6 +4,7 @@
 import * as Flags from '@oclif/core/flags'
 
 import type {OnTimeout, Plan} from '../wrap/plan.js'
+import type {ServerMode} from '../wrap/mode.js'
 import type {RunOptions} from '../wrap/run.js'
 
 /** One place for the defaults (the engine's own, for listeners a server registers, are in spec.c). */
@@ -18,6 +19,8 @@ export const DEFAULTS = {
 
 const ON_TIMEOUT: OnTimeout[] = ['drop', 'pass']
 const ON_ENGINE_FAILURE = ['stop', 'pass'] as const
+// ServerMode's values (src/wrap/mode.ts: a value import from there would load src/wrap/ for --help).
+const SERVER_MODES: ServerMode[] = ['preload', 'seccomp']
 
 export const serverFlags = {
   /** --filter; each command gives its description, and multiple or required. */
@@ -25,6 +28,11 @@ export const serverFlags = {
   /** --on-timeout; each command says when it applies. */
   onTimeout: Flags.custom<OnTimeout>({options: ON_TIMEOUT}),
   timeout: () => Flags.integer({char: 't', description: 'seconds a connection may take to become ready', default: DEFAULTS.timeoutSeconds, min: 1}),
+  mode: () =>
+    Flags.custom<ServerMode>({
+      options: SERVER_MODES,
+      description: 'where a filter the kernel lacks runs: preload (LD_PRELOAD, in the server\'s accept) or seccomp (the launcher answers its accept calls: Go and statically linked servers); default: seccomp for Go and static programs, else preload',
+    })(),
   onEngineFailure: () =>
     Flags.custom<(typeof ON_ENGINE_FAILURE)[number]>({options: [...ON_ENGINE_FAILURE], default: 'stop', description: 'when the engine keeps dying and is given up: stop the server (and exit 28), or pass every connection unfiltered'})(),
 }
@@ -35,6 +43,7 @@ export interface ServerFlagValues {
   'engine-user'?: string
   'max-parked'?: number
   metrics?: string
+  mode?: ServerMode
   'on-engine-failure'?: (typeof ON_ENGINE_FAILURE)[number]
   'on-timeout'?: OnTimeout
   'plugin-dir'?: string
@@ -56,6 +65,7 @@ export function runOptions(flags: ServerFlagValues, argv: string[], plan: Plan, 
     engineUser: flags['engine-user'],
     onEngineFailure: flags['on-engine-failure'],
     metrics: flags.metrics,
+    mode: flags.mode,
     report: (line) => log(`defer-accept: ${line}`),
   }
 }

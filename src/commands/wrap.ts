@@ -22,6 +22,7 @@ export default class Wrap extends DeferAcceptCommand {
     listen: Flags.string({char: 'l', description: 'address to listen on: :8080, 127.0.0.1:8080, [::1]:8080, [::]:8080 (port 0: any)', multiple: true}),
     'max-parked': Flags.integer({description: 'most connections the engine parks at once (the oldest is dropped beyond it)', min: 1}),
     metrics: Flags.string({description: 'serve Prometheus metrics of these listeners at http://ADDR/metrics: 127.0.0.1:9464, :9464 (port 0: any)', helpValue: 'ADDR'}),
+    mode: serverFlags.mode(),
     'on-engine-failure': serverFlags.onEngineFailure(),
     'on-timeout': serverFlags.onTimeout({description: 'what the engine does with a connection still not ready at the timeout'}),
     'plugin-dir': Flags.string({description: 'folder of third-party filters (NAME.so)'}),

@@ -1,5 +1,5 @@
 // The engine, from the control plane's side. API for the wrapper:
-//   enginePath(), preloadPath()      native/build/ paths; DeferAcceptError ENGINE_FAILED if not built
+//   enginePath(), preloadPath(), launcherPath()  native/build/ paths; DeferAcceptError ENGINE_FAILED if not built
 //   listEngineFilters()              the engine's built-in filters [{name, summary, usage, abi}]
 //   checkChain(chain, pluginDir?)    null, or the engine's one-line reason the chain is wrong
 //   startEngine({channels, controlFd, channelDefaults, maxParked, pluginDir, user, log}) -> Engine:
@@ -12,7 +12,7 @@
 //     Keep the engine's channel ends and the pages open while it runs: a restarted engine gets
 //     the same ones. Channels made by `channel` requests (SO_ACCEPTFILTER) die with an engine.
 //   readStats(controlPath)           the engine's counters (EngineStats, native/README.md)
-export {enginePath, preloadPath} from './paths.js'
+export {enginePath, launcherPath, preloadPath} from './paths.js'
 export {checkChain, listEngineFilters, readStats, type EngineFilter, type EngineStats} from './query.js'
 export {Engine, engineCommand, startEngine, type EngineExit, type EngineChannel, type EngineOptions} from './supervisor.js'
 export {ENGINE_USER, engineUser} from './user.js'

@@ -47,6 +47,11 @@ export function enginePath(): string {
   return built('da-engine')
 }
 
+/** The seccomp supervisor servers the preload cannot enter are started with (Go, static). */
+export function launcherPath(): string {
+  return built('da-launcher')
+}
+
 /** The LD_PRELOAD library servers are started with. */
 export function preloadPath(): string {
   return built('libdefer_accept_preload.so')

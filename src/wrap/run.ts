@@ -6,19 +6,20 @@
 // be restarted without the server noticing.
 import type {ChildProcess} from 'node:child_process'
 import {once} from 'node:events'
+import type {Readable} from 'node:stream'
 import {setTimeout as delay} from 'node:timers/promises'
 
 import {exitStatus, FORWARDED_SIGNALS, forwardSignals, inheritedAt, launch, resolveCommand} from '../activation/launch.js'
-import {engineUser, preloadPath, readStats, startEngine, type Engine, type EngineChannel, type EngineExit} from '../engine/index.js'
+import {engineUser, launcherPath, preloadPath, readStats, startEngine, type Engine, type EngineChannel, type EngineExit} from '../engine/index.js'
 import {DeferAcceptError} from '../errors.js'
 import {socketCalls} from '../platform/libc.js'
 import type {KernelFilterState, PlatformAdapter} from '../platform/types.js'
 import {parseMetricsAddress} from '../metrics/address.js'
 import type {MetricsServer} from '../metrics/server.js'
 import {openChannel, openControlSocket} from './channels.js'
-import {linkage} from './elf.js'
 import {watchInForce, type WatchedPort} from './in-force.js'
 import type {Listener} from './listeners.js'
+import {launcherStatus, seccompUnavailable, serverMode, whySeccomp, type ServerMode} from './mode.js'
 import {openPage, passEverything} from './page.js'
 import type {OnTimeout, Plan} from './plan.js'
 
@@ -41,6 +42,8 @@ export interface RunOptions {
   report: (line: string) => void
   /** metrics: serve GET /metrics on this address (src/metrics/). */
   metrics?: string
+  /** Where a filter the kernel lacks runs: the preload or the seccomp launcher (default: by the program). */
+  mode?: ServerMode
 }
 
 // How long an engine gets to notice that the last channel's server end closed and exit (it takes
@@ -110,6 +113,15 @@ function preloadEnv(plane: DataPlane, controlPath: string, pluginDir: string | u
   return env
 }
 
+/** The launcher's command line (native/README.md, "The launcher") for the same descriptors. */
+function launcherArgs(plane: DataPlane, statusFd: number, command: string, options: RunOptions): string[] {
+  const at = (index: number) => inheritedAt(plane.serverSockets.length, index)
+  const args = ['--ports', plane.channels.map((channel, i) => `${channel.port}@${at(2 * i)},${at(2 * i + 1)}=${channel.chain}`).join(';'), '--status-fd', String(statusFd)]
+  if (plane.filtered.length > 0) args.push('--listeners', plane.filtered.join(','))
+  if (options.pluginDir !== undefined) args.push('--plugin-dir', options.pluginDir)
+  return [...args, '--', command, ...options.args]
+}
+
 function applyKernelFilters(adapter: PlatformAdapter, options: RunOptions): void {
   for (const placement of options.plan.placements) {
     if (placement.where === 'kernel') {
@@ -125,13 +137,7 @@ function applyKernelFilters(adapter: PlatformAdapter, options: RunOptions): void
 export async function run(adapter: PlatformAdapter, options: RunOptions): Promise<number> {
   const command = resolveCommand(options.command)
   const needsEngine = options.plan.placements.some((p) => p.where === 'engine') || options.plan.bindRules.length > 0
-  if (needsEngine && linkage(command) === 'static') {
-    throw new DeferAcceptError(
-      'PRELOAD_IMPOSSIBLE',
-      `${command} is statically linked: the preload library that runs the filter in its accept() cannot enter it`,
-      'use --filter dataready (the kernel defers it), or put a proxy in front of it',
-    )
-  }
+  const mode = needsEngine ? serverMode(command, options.mode) : 'preload'
   // metrics: a bad address fails here, before anything starts.
   const metricsAddress = options.metrics === undefined ? undefined : parseMetricsAddress(options.metrics)
   applyKernelFilters(adapter, options)
@@ -158,10 +164,16 @@ export async function run(adapter: PlatformAdapter, options: RunOptions): Promis
         user: engineUser(options.engineUser),
       })
       engine.on('restart', (exit: EngineExit) => options.report(`the engine died (${describeExit(exit)}); a new one takes its channels (what it had parked is lost, and counted)`))
-      env = preloadEnv(plane, control.path, options.pluginDir)
+      if (mode === 'preload') env = preloadEnv(plane, control.path, options.pluginDir)
     }
     const inherited = plane.channels.flatMap((channel) => [channel.serverEnd, channel.pageFd])
-    const server = launch({command, args: options.args, sockets: plane.serverSockets, inherited, env})
+    const seccomp = mode === 'seccomp'
+    const statusFd = inheritedAt(plane.serverSockets.length, inherited.length)
+    if (seccomp) options.report(`${command} runs under the seccomp launcher, which answers its accept() calls (${whySeccomp(command, options.mode)})`)
+    const server = seccomp
+      ? launch({command: launcherPath(), args: launcherArgs(plane, statusFd, command, options), sockets: plane.serverSockets, inherited, env, statusPipe: true})
+      : launch({command, args: options.args, sockets: plane.serverSockets, inherited, env})
+    const status = seccomp ? launcherStatus(server.stdio[statusFd] as Readable | null) : Promise.resolve('')
     // The server holds its ends now; the engine sees a channel hang up only once no process has it.
     for (const channel of plane.channels) {
       socketCalls.close(channel.serverEnd)
@@ -171,7 +183,7 @@ export async function run(adapter: PlatformAdapter, options: RunOptions): Promis
     const inForce = watchInForce(plane.channels)
     const exited = once(server, 'exit') as Promise<[number | null, NodeJS.Signals | null]>
     const lost = engine ? engineGivenUp(engine) : new Promise<never>(() => {})
-    const problem = await Promise.race([exited.then(() => undefined), inForce.missing.then((port) => notInForce(port, command)), lost.then((exit) => engineLost(exit, options.onEngineFailure))])
+    const problem = await Promise.race([exited.then(() => undefined), inForce.missing.then((port) => notInForce(port, command, mode)), lost.then((exit) => engineLost(exit, options.onEngineFailure))])
     inForce.stop()
     if (problem === 'pass') {
       options.report('the engine was given up: every connection is now handed to the server unfiltered (--on-engine-failure pass)')
@@ -184,6 +196,8 @@ export async function run(adapter: PlatformAdapter, options: RunOptions): Promis
     stopForwarding()
     if (engine) await drain(engine, control!.path)
     if (problem instanceof DeferAcceptError) throw problem
+    const unavailable = seccomp ? seccompUnavailable(code, await status, command) : undefined
+    if (unavailable) throw unavailable
     return exitStatus(code, signal)
   } finally {
     await metrics?.close() // metrics: before the pages it reads are closed
@@ -238,12 +252,19 @@ function unfiltered(channel: Channel): void {
   channel.channelFd = -1
 }
 
-function notInForce(port: WatchedPort, command: string): DeferAcceptError {
+function notInForce(port: WatchedPort, command: string, mode: ServerMode): DeferAcceptError {
   const how = port.bindMode ? `listens on port ${port.port}` : `was given the listener of port ${port.port}`
+  if (mode === 'seccomp') {
+    return new DeferAcceptError(
+      'FILTER_NOT_IN_FORCE',
+      `${command} ${how}, but its listen() and accept() never reached the seccomp launcher, so the filter was not in force; the server was stopped. It runs in another ABI than the launcher (32-bit), or the launcher could not take its listener (see its messages above)`,
+      'use --filter dataready, which the kernel applies to any server (TCP_DEFER_ACCEPT), or put a proxy in front of this server',
+    )
+  }
   return new DeferAcceptError(
     'FILTER_NOT_IN_FORCE',
     `${command} ${how}, but its accept() never went through the preload library, so the filter was not in force; the server was stopped. It makes its own system calls (Go programs do) or does not load the preload`,
-    'use --filter dataready, which the kernel applies to any server (TCP_DEFER_ACCEPT), or put a proxy in front of this server',
+    'use --mode seccomp (the launcher answers its accept() calls: Go and static programs get it by default), --filter dataready, which the kernel applies to any server (TCP_DEFER_ACCEPT), or put a proxy in front of this server',
   )
 }
 

@@ -107,11 +107,11 @@ describe('bad input', () => {
   it('13. a bad filter argument lists the valid forms', () =>
     expectError(['wrap', '--listen', '127.0.0.1:0', '--filter', 'httpready:bogus=1', ...SERVER], EXIT.BAD_FILTER_ARGUMENT, /bogus/, /filters/))
 
-  it('14. a statically linked server, which the preload cannot enter, is refused before it starts', () => {
+  it('14. a statically linked server under --mode preload, which cannot enter it, is refused before it starts', () => {
     const dir = mkdtempSync(join(tmpdir(), 'da-'))
     writeFileSync(join(dir, 'server.c'), 'int main(void) { return 0; }\n')
     execFileSync('cc', ['-static', '-o', join(dir, 'server'), join(dir, 'server.c')])
-    return expectError(['wrap', '--listen', '127.0.0.1:0', '--filter', 'httpready', '--', join(dir, 'server')], EXIT.PRELOAD_IMPOSSIBLE, /statically linked/, /--filter dataready/)
+    return expectError(['wrap', '--listen', '127.0.0.1:0', '--filter', 'httpready', '--mode', 'preload', '--', join(dir, 'server')], EXIT.PRELOAD_IMPOSSIBLE, /statically linked/, /--filter dataready/)
   })
 
   it.each([
