@@ -35,7 +35,7 @@ static bool same_file(pid_t pid, int fd, const struct da__listener *l)
 	return syscall(SYS_kcmp, pid, getpid(), KCMP_FILE, fd, l->copy) == 0;
 }
 
-static struct da__listener *remember(int fd, int copy, struct da__port *port)
+static struct da__listener *remember(int fd, int copy, struct da_port_item *port)
 {
 	struct da__listener *l;
 
@@ -129,11 +129,11 @@ int da__adopt_inherited(int fd)
 {
 	int on = 0;
 	socklen_t len = sizeof on;
-	struct da__port *port;
+	struct da_port_item *port;
 
 	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) < 0 || !on)
 		return -ENOTCONN;
-	if (!(port = da__port_for(da__tcp_port(fd))))
+	if (!(port = da__port_for(da_tcp_port(fd))))
 		return -ENOENT;
 	/* The launcher's own number is the server's: the same open file, inherited by both. */
 	if (!remember(fd, fd, port))
@@ -146,7 +146,7 @@ int da__adopt_inherited(int fd)
 static void on_listen(const struct seccomp_notif *n)
 {
 	int fd = (int)n->data.args[0], backlog = (int)n->data.args[1], copy;
-	struct da__port *port;
+	struct da_port_item *port;
 	struct da__listener *l;
 
 	copy = da__take_fd(n->pid, fd);
@@ -162,7 +162,7 @@ static void on_listen(const struct seccomp_notif *n)
 		close(copy);
 		return;
 	}
-	port = da__port_for(da__tcp_port(copy));
+	port = da__port_for(da_tcp_port(copy));
 	if (!port) {
 		close(copy);
 		da__continue(n->id);
@@ -200,7 +200,7 @@ static void on_listen(const struct seccomp_notif *n)
  * one descriptor. Returns it in the mode flags ask for, -EAGAIN when none is there, or a
  * negative errno.
  */
-static int take_ready(struct da__port *p, struct sockaddr_storage *peer, socklen_t *peerlen, int flags)
+static int take_ready(struct da_port_item *p, struct sockaddr_storage *peer, socklen_t *peerlen, int flags)
 {
 	int fds[DA_FDS_MAX], mflags = 0, status, want = flags & SOCK_NONBLOCK ? O_NONBLOCK : 0;
 	size_t count;
@@ -231,7 +231,7 @@ static int take_ready(struct da__port *p, struct sockaddr_storage *peer, socklen
 
 #define WAKE_UP (-1)
 
-static int look(struct da__port *p, int sock)
+static int look(struct da_port_item *p, int sock)
 {
 	uint64_t state[(16 + DA_CHAIN_MAX * DA_FILTER_STATE_MAX) / sizeof(uint64_t)] = {0};
 	ssize_t n = recv(sock, peek_buffer, p->peek_size, MSG_PEEK | MSG_DONTWAIT);
@@ -243,7 +243,7 @@ static int look(struct da__port *p, int sock)
 }
 
 /* The chain said MORE: the engine parks it. Returns 1 when the caller gets it now. */
-static int park(struct da__port *p, int sock)
+static int park(struct da_port_item *p, int sock)
 {
 	if (da_send_fds(p->channel, "P", 1, &sock, 1) == 0) {
 		da_count(p->page->count.parked_total);
@@ -260,7 +260,7 @@ static int park(struct da__port *p, int sock)
 
 /* A ready connection whose caller went away (a signal ended its accept): the engine finds it ready
  * at once and gives it back with a wake-up, so the next accept gets it. */
-static void give_back(struct da__port *p, int sock)
+static void give_back(struct da_port_item *p, int sock)
 {
 	if (da_send_fds(p->channel, "P", 1, &sock, 1) == 0)
 		da_count(p->page->count.parked_total);
@@ -277,7 +277,7 @@ static int deliver(const struct da__call *c, int sock, const struct sockaddr_sto
 {
 	struct seccomp_notif_addfd a = {.id = c->id, .flags = SECCOMP_ADDFD_FLAG_SEND, .srcfd = (uint32_t)sock,
 					.newfd_flags = c->flags & SOCK_CLOEXEC ? O_CLOEXEC : 0};
-	struct da__port *p = c->listener->port;
+	struct da_port_item *p = c->listener->port;
 	socklen_t room = 0;
 	int r;
 
@@ -335,7 +335,7 @@ static bool readable(int fd)
 static int serve(const struct da__call *c)
 {
 	struct da__listener *l = c->listener;
-	struct da__port *p = l->port;
+	struct da_port_item *p = l->port;
 	struct sockaddr_storage peer;
 	socklen_t peerlen;
 	int status, sock, r;

@@ -19,6 +19,7 @@
 
 #include "chain.h"
 #include "page.h"
+#include "ports.h"
 
 /* Exit statuses of the launcher itself; any other is the server's (128+N: killed by signal N). */
 #define DA_LAUNCHER_USAGE 2
@@ -34,19 +35,11 @@
 #define DA_PENDING_MAX 1024
 
 /* One port of --ports: its channel's server end, its page, its chain. */
-struct da__port {
-	unsigned port;
-	int channel;
-	struct da_page *page;
-	struct da_chain *chain;
-	size_t peek_size; /* the chain's limit, at least the token */
-};
-
 /* A filtered listener: the server's descriptor number, and the launcher's copy (same open file). */
 struct da__listener {
 	int fd;
 	int copy;
-	struct da__port *port;
+	struct da_port_item *port;
 };
 
 /* An accept call the launcher answers: the notification's id, the caller, its arguments. */
@@ -60,7 +53,7 @@ struct da__call {
 
 struct da__launcher {
 	int notify;
-	struct da__port ports[DA_PORTS_MAX];
+	struct da_port_item ports[DA_PORTS_MAX];
 	size_t nports;
 	struct da__listener listeners[DA_LISTENERS_MAX];
 	size_t nlisteners;
@@ -74,9 +67,7 @@ extern struct da__launcher da__l;
 /* ports.c: parse "PORT@CHANNEL,PAGE=CHAIN;..." (DEFER_ACCEPT_PORTS' format). 0, or -1 with a
  * line in err. */
 int da__ports_parse(const char *spec, const char *plugin_dir, char *err, size_t size);
-struct da__port *da__port_for(unsigned port);
-/* The TCP port fd is bound to, 0 if it is not a TCP socket bound to one. */
-unsigned da__tcp_port(int fd);
+struct da_port_item *da__port_for(unsigned port);
 
 /* notify.c: the filter (in the child), and answering notifications (in the parent). */
 int da__install_filter(void);

@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "ports.h"
+
 #include "chain.h"
 #include "page.h"
 
@@ -70,8 +72,6 @@ void da__forget_range(unsigned first, unsigned last);
 /* "3,4": the filtered listeners an exec'd program keeps (no FD_CLOEXEC), for DEFER_ACCEPT_LISTENERS. */
 void da__listeners_text(char *out, size_t size);
 
-/* The TCP port fd is bound to, 0 if it is not a TCP socket bound to one. */
-unsigned da__tcp_port(int fd);
 /* Filter the listening socket fd with f: TCP_DEFER_ACCEPT from the page, then the table. */
 int da__filter_listener(int fd, struct da__filter *f);
 

@@ -59,7 +59,7 @@ DA_EXPORT int listen(int fd, int backlog)
 
 	if (r < 0 || da__lookup(fd))
 		return r;
-	port = da__tcp_port(fd);
+	port = da_tcp_port(fd);
 	f = port ? da__filter_for_port(port) : NULL;
 	if (f) {
 		r = da__filter_listener(fd, f);

@@ -54,16 +54,6 @@ const char *da__plugin_dir(void)
 	return plugin_dir;
 }
 
-/* The token must fit in one peek, whatever the chain needs; past 1 MiB a peek fails open. */
-#define PEEK_MAX (1u << 20)
-
-static size_t peek_size(const struct da_chain *chain)
-{
-	size_t n = da_chain_peek_limit(chain);
-
-	return n < DA_TOKEN_SIZE ? DA_TOKEN_SIZE : n > PEEK_MAX ? PEEK_MAX : n;
-}
-
 static struct da__filter *add_locked(unsigned port, int channel, struct da_page *page,
 				     struct da_chain *chain, int owned)
 {
@@ -76,7 +66,7 @@ static struct da__filter *add_locked(unsigned port, int channel, struct da_page 
 	used |= 1ULL << i;
 	f = &da__table.filters[i];
 	*f = (struct da__filter){.port = port, .channel = channel, .page = page, .chain = chain,
-				 .peek_size = peek_size(chain), .owned = owned};
+				 .peek_size = da_peek_size(chain), .owned = owned};
 	return f;
 }
 
@@ -214,29 +204,6 @@ int da__format_address(const struct sockaddr *addr, char *out, size_t size)
 	return n < 0 || (size_t)n >= size ? -ENOSPC : 0;
 }
 
-static int socket_int(int fd, int level, int name)
-{
-	int v = -1;
-	socklen_t len = sizeof v;
-
-	return DA_REAL(getsockopt)(fd, level, name, &v, &len) < 0 ? -1 : v;
-}
-
-unsigned da__tcp_port(int fd)
-{
-	struct sockaddr_storage a;
-	socklen_t len = sizeof a;
-
-	if (socket_int(fd, SOL_SOCKET, SO_PROTOCOL) != IPPROTO_TCP ||
-	    getsockname(fd, (struct sockaddr *)&a, &len) < 0)
-		return 0;
-	if (a.ss_family == AF_INET)
-		return ntohs(((struct sockaddr_in *)&a)->sin_port);
-	if (a.ss_family == AF_INET6)
-		return ntohs(((struct sockaddr_in6 *)&a)->sin6_port);
-	return 0;
-}
-
 /* A listener taken at load or at listen(), not a copy: the wrapper reads the count to know that
  * the filter is in force (src/wrap/in-force.ts). */
 static int adopt_counted(int fd, struct da__filter *f)
@@ -265,76 +232,34 @@ static void complain(const char *what, const char *item, size_t len)
 	dprintf(STDERR_FILENO, "defer-accept: %s ignored: \"%.*s\"\n", what, (int)len, item);
 }
 
-/* A decimal number in [0, max], the whole of s[0, len). */
-static long number(const char *s, size_t len, long max)
-{
-	long v = 0;
-
-	if (len == 0 || len > 10)
-		return -1;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v <= max ? v : -1;
-}
-
-/* ITEM = PORT "@" CHANNEL "," PAGE "=" CHAIN */
 static void load_port(const char *s, size_t len)
 {
-	const char *at = memchr(s, '@', len), *comma = at ? memchr(at, ',', len - (size_t)(at - s)) : NULL;
-	const char *eq = comma ? memchr(comma, '=', len - (size_t)(comma - s)) : NULL;
-	char spec[DA_PAGE_SIZE], err[256];
-	long port, channel, page_fd;
-	struct da_chain *chain;
-	struct da_page *page;
+	struct da_port_item item;
+	char why[512] = "DEFER_ACCEPT_PORTS ";
+	size_t prefix = strlen(why);
 
-	port = at ? number(s, (size_t)(at - s), 65535) : -1;
-	channel = comma ? number(at + 1, (size_t)(comma - at - 1), DA_FD_LIMIT - 1) : -1;
-	page_fd = eq ? number(comma + 1, (size_t)(eq - comma - 1), DA_FD_LIMIT - 1) : -1;
-	if (port <= 0 || channel < 0 || page_fd < 0 || (size_t)(s + len - eq - 1) >= sizeof spec) {
-		complain("DEFER_ACCEPT_PORTS item not PORT@CHANNEL,PAGE=CHAIN", s, len);
+	if (da_port_open(s, len, plugin_dir, &item, why + prefix, sizeof why - prefix) < 0) {
+		complain(why, s, len);
 		return;
 	}
-	if (da__filter_for_port((unsigned)port)) {
+	if (da__filter_for_port(item.port))
 		complain("DEFER_ACCEPT_PORTS item for a port named before", s, len);
+	else if (add_locked(item.port, item.channel, item.page, item.chain, 0))
 		return;
-	}
-	if (socket_int((int)channel, SOL_SOCKET, SO_TYPE) != SOCK_SEQPACKET) {
-		complain("DEFER_ACCEPT_PORTS item whose channel is not a SEQPACKET socket", s, len);
-		return;
-	}
-	page = da_page_map((int)page_fd);
-	if (!page) {
-		complain("DEFER_ACCEPT_PORTS item whose page cannot be mapped", s, len);
-		return;
-	}
-	memcpy(spec, eq + 1, (size_t)(s + len - eq - 1));
-	spec[s + len - eq - 1] = '\0';
-	if (da_chain_create(spec, plugin_dir, &chain, err, sizeof err) < 0) {
-		dprintf(STDERR_FILENO, "defer-accept: port %ld ignored: %s\n", port, err);
-		munmap(page, DA_PAGE_SIZE);
-		return;
-	}
-	if (!add_locked((unsigned)port, (int)channel, page, chain, 0)) {
+	else
 		complain("DEFER_ACCEPT_PORTS item beyond the preload's 64", s, len);
-		da_chain_destroy(chain);
-		munmap(page, DA_PAGE_SIZE);
-	}
+	da_chain_destroy(item.chain);
+	munmap(item.page, DA_PAGE_SIZE);
 }
 
 /* DEFER_ACCEPT_PORTS = ITEM (";" ITEM)* */
-static void load_ports(const char *s)
+static void load_ports(const char *spec)
 {
-	while (s && *s) {
-		const char *end = strchr(s, ';');
-		size_t len = end ? (size_t)(end - s) : strlen(s);
+	const char *item;
+	size_t len;
 
-		if (len)
-			load_port(s, len);
-		s = end ? end + 1 : NULL;
-	}
+	while ((item = da_port_next(&spec, &len)))
+		load_port(item, len);
 }
 
 /*
@@ -346,14 +271,14 @@ static void load_listeners(const char *s)
 	while (s && *s) {
 		const char *end = strchr(s, ',');
 		size_t len = end ? (size_t)(end - s) : strlen(s);
-		long fd = number(s, len, DA_FD_LIMIT - 1);
+		long fd = da_decimal(s, len, DA_FD_LIMIT - 1);
 		struct da__filter *f;
 
 		if (fd < 0)
 			complain("DEFER_ACCEPT_LISTENERS item not a descriptor", s, len);
-		else if (socket_int((int)fd, SOL_SOCKET, SO_ACCEPTCONN) != 1)
+		else if (da_socket_int((int)fd, SOL_SOCKET, SO_ACCEPTCONN) != 1)
 			complain("DEFER_ACCEPT_LISTENERS item not a listening socket", s, len);
-		else if (!(f = da__filter_for_port(da__tcp_port((int)fd))))
+		else if (!(f = da__filter_for_port(da_tcp_port((int)fd))))
 			complain("DEFER_ACCEPT_LISTENERS item not a TCP listener on a port of DEFER_ACCEPT_PORTS", s, len);
 		else
 			adopt_counted((int)fd, f);
