@@ -8,7 +8,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 import {cli, FIXTURES, listeningPort, type Running} from '../helpers/cli.js'
 import {get} from '../helpers/http.js'
 import {until} from '../helpers/wait.js'
-import {freePort, openSocket} from '../helpers/net.js'
+import {freePort, openSocket, reply} from '../helpers/net.js'
 
 const running: Running[] = []
 const sockets: Socket[] = []
@@ -38,18 +38,6 @@ function engineOf(r: Running): number | undefined {
   }
 }
 
-/** Everything the server answers until it closes (or the time is up). */
-function reply(socket: Socket, timeoutMs = 5000): Promise<string> {
-  return new Promise((resolve) => {
-    let text = ''
-    socket.on('data', (chunk) => (text += chunk))
-    const timer = setTimeout(() => resolve(text), timeoutMs)
-    socket.on('close', () => {
-      clearTimeout(timer)
-      resolve(text)
-    })
-  })
-}
 
 const bodyOf = (response: string) => JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4))
 

@@ -16,7 +16,7 @@ import {EXIT} from '../../src/errors.js'
 import {CLI, cli, FIXTURES, listeningPort, type Running} from '../helpers/cli.js'
 import {untilStats} from '../helpers/engine-stats.js'
 import {get} from '../helpers/http.js'
-import {freePort, openSocket} from '../helpers/net.js'
+import {freePort, openSocket, reply} from '../helpers/net.js'
 import {reap, sleep, until} from '../helpers/wait.js'
 
 const CADDY = '/usr/bin/caddy'
@@ -64,18 +64,6 @@ async function wrapped(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{r:
 
 const open = (port: number) => openSocket(port, '127.0.0.1', sockets)
 
-/** Everything the server answers until it closes (or the time is up). */
-function reply(socket: Socket, timeoutMs = 5000): Promise<string> {
-  return new Promise((resolve) => {
-    let text = ''
-    socket.on('data', (chunk) => (text += chunk))
-    const timer = setTimeout(() => resolve(text), timeoutMs)
-    socket.on('close', () => {
-      clearTimeout(timer)
-      resolve(text)
-    })
-  })
-}
 
 /** A whole request on a raw connection; resolves with the answer and the client's own port. */
 async function whole(port: number, path: string): Promise<{answer: string; clientPort: number}> {

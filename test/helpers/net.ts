@@ -21,3 +21,16 @@ export function openSocket(port: number, host = '127.0.0.1', track?: Socket[]): 
     track?.push(socket)
   })
 }
+
+/** Everything the server sends on socket until it closes it, or what came by timeoutMs. */
+export function reply(socket: Socket, timeoutMs = 5000): Promise<string> {
+  return new Promise((resolve) => {
+    let text = ''
+    socket.on('data', (chunk) => (text += chunk))
+    const timer = setTimeout(() => resolve(text), timeoutMs)
+    socket.on('close', () => {
+      clearTimeout(timer)
+      resolve(text)
+    })
+  })
+}

@@ -15,7 +15,7 @@ import {cli, FIXTURES, listeningPort, type Running} from '../helpers/cli.js'
 import {untilStats} from '../helpers/engine-stats.js'
 import {get} from '../helpers/http.js'
 import {nginxCommand, nginxPid, removeNginx, type NginxAccept} from '../helpers/nginx.js'
-import {freePort, openSocket} from '../helpers/net.js'
+import {freePort, openSocket, reply} from '../helpers/net.js'
 import {sleep, stopMasters, until} from '../helpers/wait.js'
 
 
@@ -28,18 +28,6 @@ afterEach(async () => {
 
 const open = (port: number) => openSocket(port, '127.0.0.1', sockets)
 
-/** Everything the server answers until it closes (or 10 s). */
-function reply(socket: Socket): Promise<string> {
-  return new Promise((resolve) => {
-    let text = ''
-    socket.on('data', (chunk) => (text += chunk))
-    const timer = setTimeout(() => resolve(text), 10_000)
-    socket.on('close', () => {
-      clearTimeout(timer)
-      resolve(text)
-    })
-  })
-}
 
 function wrap(args: string[]): Running {
   const r = cli(['wrap', ...args], {timeoutMs: 60_000})
@@ -65,7 +53,7 @@ async function exercise(wrapper: number, port: number): Promise<void> {
   half.write('GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n')
   await untilStats(wrapper, port, (s) => s.parked === before.parked + 1, 'the half-sent request parked in the engine')
   expect((await get(port)).status).toBe(200)
-  const answer = reply(half)
+  const answer = reply(half, 10_000)
   half.write('\r\n')
   expect(await answer).toMatch(/^HTTP\/1\.[01] 200/)
   const after = await untilStats(wrapper, port, (s) => s.parked === before.parked && s.ready >= before.ready + 2, 'both requests counted ready')
@@ -140,7 +128,7 @@ describe('servers behind wrap --filter httpready', () => {
       const half = await open(port)
       half.write('GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n')
       await untilStats(r.child.pid!, port, (s) => s.parked === 1, 'the half-sent request parked')
-      const answer = reply(half)
+      const answer = reply(half, 10_000)
       half.write('\r\n')
       expect(await answer).toMatch(/^HTTP\/1\.0 200/)
     }
