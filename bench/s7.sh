@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# S7 (issue 12): Go servers through the seccomp launcher. Debian's caddy (`caddy respond`, bind
+# mode) and the tiny static Go server of test/fixtures/go_server (socket activation, LISTEN_FDS),
+# side by side in one run, wrk with a new connection per request as S1 (-t1 -c32, `Connection:
+# close`), REPEAT rounds each over every variant in turn. Figures per line: req/s, p50/p99, CPU of
+# every process of the variant (server, da-launcher, da-engine, the wrapper's node) per 1,000
+# requests and split by command name. bench/ratios.js prints the ratios to bare.
+# Variants:
+#   bare       caddy binding its port itself; go_server under systemd-socket-activate (which
+#              execs it in place on the first connection)
+#   kernel     go_server only: its listener with TCP_DEFER_ACCEPT set (python binds, sets it and
+#              execs the server with LISTEN_FDS=1), no defer-accept at all
+#   dataready  `wrap --filter PORT=dataready` (caddy) / `wrap --listen ... --filter dataready`
+#              (go): wrap picks the launcher by itself (Go), dataready runs in the launcher
+#   httpready  the same with httpready
+# Goals (issue 12): CPU/request <= 1.3x bare, req/s >= 0.9x bare.
+# S7_ATTACK=1 (default) also runs an S2-like figure: go_server's good req/s (wrk as above,
+# --timeout 2s) under 4,000 slow-header clients (slowhttptest -H) vs unattacked, bare and
+# httpready (goal >= 0.95x of its unattacked figure), into S7-attack.jsonl.
+source "$(dirname "$0")/lib.sh"
+need wrk:wrk caddy:caddy go:golang-go systemd-socket-activate:systemd slowhttptest:slowhttptest
+OUT=$RESULTS/S7.jsonl; : >"$OUT"
+DURATION=${DURATION:-5}
+REPEAT=${REPEAT:-3}
+read -ra backends <<<"${BACKENDS:-caddy go}"
+
+# caddy keeps its state under HOME / XDG_*: a directory of this run's.
+export HOME=$WORK/home XDG_DATA_HOME=$WORK/home/data XDG_CONFIG_HOME=$WORK/home/config
+mkdir -p "$XDG_DATA_HOME" "$XDG_CONFIG_HOME"
+# The Go server, static, built offline with a cache of this run's.
+GO_SERVER=$WORK/go_server
+(cd "$ROOT/test/fixtures/go_server" && CGO_ENABLED=0 GOFLAGS=-mod=mod GOPROXY=off GOCACHE="$WORK/gocache" GOPATH="$WORK/gopath" \
+  go build -o "$GO_SERVER" main.go)
+
+caddy_cmd() { echo caddy respond --listen "127.0.0.1:$1" ok; }
+# kernel_go PORT: go_server on a listener with TCP_DEFER_ACCEPT (30 s), by socket activation.
+kernel_go() {
+  spawn go python3 -c '
+import os, socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(511)
+s.setsockopt(socket.IPPROTO_TCP, socket.TCP_DEFER_ACCEPT, int(sys.argv[2]))
+os.dup2(s.fileno(), 3); os.set_inheritable(3, True)
+os.environ.update(LISTEN_FDS="1", LISTEN_PID=str(os.getpid()))
+os.execv(sys.argv[3], [sys.argv[3]])' "$1" "$PARK_S" "$GO_SERVER"
+}
+
+# s7_target BACKEND VARIANT: sets PORT; ROOTS holds what to account.
+s7_target() {
+  local backend=$1 variant=$2
+  PORT=$(free_port)
+  case $backend:$variant in
+    caddy:bare) spawn caddy $(caddy_cmd "$PORT") ;;
+    caddy:dataready|caddy:httpready)
+      spawn wrap "${CLI[@]}" wrap --filter "$PORT=$variant" --timeout "$PARK_S" --on-timeout drop -- $(caddy_cmd "$PORT") ;;
+    go:bare) spawn go systemd-socket-activate -l "127.0.0.1:$PORT" "$GO_SERVER" ;;
+    go:kernel) kernel_go "$PORT" ;;
+    go:dataready|go:httpready)
+      spawn wrap "${CLI[@]}" wrap --listen 127.0.0.1:0 --filter "$variant" --timeout "$PARK_S" --on-timeout drop -- "$GO_SERVER"
+      PORT=$(wrapped_port wrap) ;;
+    *) log "no variant $variant for $backend"; return 1 ;;
+  esac
+  wait_listen "$PORT"
+  # One request first: systemd-socket-activate execs the server on the first connection, and
+  # every variant gets the same warm-up.
+  curl -s -m 5 -o /dev/null "http://127.0.0.1:$PORT/warm-up" || log "warm-up request failed on $backend $variant"
+  sleep 0.5
+}
+
+variants_of() { [[ $1 == go ]] && echo bare kernel dataready httpready || echo bare dataready httpready; }
+
+for round in $(seq "$REPEAT"); do
+  for backend in "${backends[@]}"; do
+    for variant in $(variants_of "$backend"); do
+      s7_target "$backend" "$variant"
+      before=$(cpu_ticks "${ROOTS[@]}"); split_before=$(cpu_by_comm "${ROOTS[@]}")
+      figures=$(wrk_json -t1 -c32 -d"${DURATION}s" --timeout 5s -H 'Connection: close' "http://127.0.0.1:$PORT/")
+      after=$(cpu_ticks "${ROOTS[@]}"); split_after=$(cpu_by_comm "${ROOTS[@]}")
+      line=$(node -e '
+        const [figures, backend, variant, ticks, hz, round, sb, sa] = process.argv.slice(1)
+        const f = JSON.parse(figures), b = JSON.parse(sb), a = JSON.parse(sa)
+        const cpu = Number(ticks) / Number(hz)
+        const split = Object.fromEntries(Object.keys(a).map((k) => [k, a[k] - (b[k] ?? 0)]))
+        console.log(JSON.stringify({scenario: "S7", round: +round, backend, variant, mode: "close", ...f, cpu_s: cpu,
+          cpu_s_per_1000: f.requests ? +(cpu * 1000 / f.requests).toFixed(4) : null, cpu_ticks_by_comm: split,
+          load_average: require("os").loadavg()}))
+      ' "$figures" "$backend" "$variant" $((after - before)) "$TICKS" "$round" "$split_before" "$split_after")
+      echo "$line" >>"$OUT"; log "$line"
+      stop_all
+    done
+  done
+done
+node "$BENCH/ratios.js" "$OUT"
+
+[[ ${S7_ATTACK:-1} == 1 ]] || exit 0
+ATTACK_OUT=$RESULTS/S7-attack.jsonl; : >"$ATTACK_OUT"
+CONNS=${CONNS:-4000}
+good() { wrk_json -t1 -c32 -d"${DURATION}s" --timeout 2s -H 'Connection: close' "http://127.0.0.1:$PORT/"; }
+established() { ss -Htn state established "dport = :$PORT" | wc -l; }
+for variant in ${ATTACK_VARIANTS:-bare httpready}; do
+  sleep 2  # the previous attack's sockets leave the kernel
+  s7_target go "$variant"
+  alone=$(good)
+  spawn slowhttptest slowhttptest -H -c "$CONNS" -r 2000 -i 10 -x 24 -l 120 -p 5 -u "http://127.0.0.1:$PORT/"
+  attacker=$SPAWNED
+  for i in $(seq 80); do (($(established) >= CONNS * 95 / 100)) && break; sleep 0.1; done
+  open=$(established)
+  a0=$(cpu_ticks "$attacker"); s0=$(cpu_ticks "${ROOTS[@]}")
+  attacked=$(good)
+  a1=$(cpu_ticks "$attacker"); s1=$(cpu_ticks "${ROOTS[@]}")
+  open_after=$(established)
+  line=$(node -e '
+    const [alone, attacked, variant, conns, open, openAfter, at, all, hz] = process.argv.slice(1)
+    const a = JSON.parse(alone), b = JSON.parse(attacked)
+    console.log(JSON.stringify({scenario: "S7-attack", backend: "go", variant, attack: "headers", connections: +conns, open_when_measured: +open, open_after: +openAfter,
+      alone: a, attacked: b, share: a.rps ? +(b.rps / a.rps).toFixed(3) : null,
+      attacker_cpu_s: at / hz, variant_cpu_s: (all - at) / hz, measured_s: b.duration_s, load_average: require("os").loadavg()}))
+  ' "$alone" "$attacked" "$variant" "$CONNS" "$open" "$open_after" $((a1 - a0)) $((s1 - s0)) "$TICKS")
+  echo "$line" >>"$ATTACK_OUT"; log "$line"
+  stop_all
+done
