@@ -55,14 +55,3 @@ export function scanHolders(inodes: Set<number>): HolderScan {
   }
   return {holders, unreadable}
 }
-
-/** The parent of pid, from /proc/PID/stat (`pid (comm) state ppid ...`; comm may hold spaces
- *  and parentheses, so the fields are read after the last ')'); 0 when it is gone. */
-export function parentPid(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
-  } catch {
-    return 0
-  }
-}

@@ -51,7 +51,7 @@ function unixAddress(path: string): Buffer {
  * no one else may enter. In a shared /tmp another user can make it first and swap our socket for
  * theirs; whoever answers there is asked for SO_ACCEPTFILTER channels and reads our counters.
  */
-export function privateDirectory(dir: string, uid = process.geteuid?.() ?? 0): void {
+function privateDirectory(dir: string, uid = process.geteuid?.() ?? 0): void {
   try {
     mkdirSync(dir, {mode: 0o700})
   } catch (error) {

@@ -6,12 +6,11 @@
 // under nginx in bind mode: the listeners nginx registered come back with the next engine.
 import {afterEach, describe, expect, it} from 'vitest'
 
-import {parentPid} from '../../src/inspect/processes.js'
 import {cli, FIXTURES, listeningPort, type Running} from '../helpers/cli.js'
 import {get} from '../helpers/http.js'
 import {nginxPid, nginxWorkersStarted, removeNginx, wrappedNginx} from '../helpers/nginx.js'
 import {freePort} from '../helpers/net.js'
-import {alive, sleep, stopMasters, until, within} from '../helpers/wait.js'
+import {alive, parentPid, sleep, stopMasters, until, within} from '../helpers/wait.js'
 import {enginePid} from './helpers.js'
 
 const running: Running[] = []

@@ -64,3 +64,14 @@ export async function reap(pids: number[], timeoutMs = 5000): Promise<void> {
   await until(() => !pids.some(alive), 'processes to exit', timeoutMs, 100).catch(() => {})
   for (const pid of pids.filter(alive)) process.kill(pid, 'SIGKILL')
 }
+
+/** The parent of pid, from /proc/PID/stat (`pid (comm) state ppid ...`; comm may hold spaces
+ *  and parentheses, so the fields are read after the last ')'); 0 when it is gone. */
+export function parentPid(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+  } catch {
+    return 0
+  }
+}
