@@ -10,7 +10,7 @@ import {readChain, readCounters, readPageHeader} from '../wrap/page.js'
 import {fromPage, fromStats, type ListenerMetrics} from './shape.js'
 
 /** The pages a wrapper holds (its memfds, named by page.ts), read through /proc. */
-export function wrapperPages(pid: number): ListenerMetrics[] {
+function wrapperPages(pid: number): ListenerMetrics[] {
   let fds: string[]
   try {
     fds = readdirSync(`/proc/${pid}/fd`)

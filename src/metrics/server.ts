@@ -15,7 +15,7 @@ export interface PageChannel {
   chain: string
 }
 
-export function pageMetrics(channels: PageChannel[]): ListenerMetrics[] {
+function pageMetrics(channels: PageChannel[]): ListenerMetrics[] {
   return channels.filter((channel) => channel.pageFd >= 0).map((channel) => fromPage(readPageHeader(channel.pageFd).address ?? `:${channel.port}`, channel.chain, readCounters(channel.pageFd)))
 }
 
