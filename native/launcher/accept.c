@@ -20,7 +20,7 @@
 
 #include "fds.h"
 #include "launcher.h"
-#include "verdict.h"
+#include "arrival.h"
 
 /* One thread, one peek at a time: the largest peek a chain may ask for (ports.c). */
 static uint8_t peek_buffer[1u << 20];
@@ -229,33 +229,12 @@ static int take_ready(struct da_port_item *p, struct sockaddr_storage *peer, soc
 	return fds[0];
 }
 
-#define WAKE_UP (-1)
-
+/* The peek of a fresh connection, and what it says (arrival.h). */
 static int look(struct da_port_item *p, int sock)
 {
-	uint64_t state[(16 + DA_CHAIN_MAX * DA_FILTER_STATE_MAX) / sizeof(uint64_t)] = {0};
 	ssize_t n = recv(sock, peek_buffer, p->peek_size, MSG_PEEK | MSG_DONTWAIT);
 
-	if (n >= DA_TOKEN_SIZE && memcmp(peek_buffer, p->page->token, DA_TOKEN_SIZE) == 0)
-		return WAKE_UP;
-	da_count(p->page->count.accepted);
-	return da_look(p->chain, state, peek_buffer, n, n < 0 ? errno : 0, false, p->peek_size, &p->page->count);
-}
-
-/* The chain said MORE: the engine parks it. Returns 1 when the caller gets it now. */
-static int park(struct da_port_item *p, int sock)
-{
-	if (da_send_fds(p->channel, "P", 1, &sock, 1) == 0) {
-		da_count(p->page->count.parked_total);
-	} else if (p->page->pass_on_timeout) {
-		da_count(p->page->count.passed);
-		da_count(p->page->count.passed_on[DA_PASS_NO_ENGINE]);
-		return 1;
-	} else {
-		da_count(p->page->count.dropped[DA_DROP_ENGINE]);
-	}
-	close(sock);
-	return 0;
+	return da_arrival(p->chain, p->page, peek_buffer, n, n < 0 ? errno : 0, p->peek_size);
 }
 
 /* A ready connection whose caller went away (a signal ended its accept): the engine finds it ready
@@ -376,7 +355,7 @@ static int serve(const struct da__call *c)
 			return PENDING;
 		}
 		switch (look(p, sock)) {
-		case WAKE_UP:
+		case DA_WAKE_UP:
 			close(sock);
 			peerlen = sizeof peer;
 			r = take_ready(p, &peer, &peerlen, c->flags);
@@ -394,8 +373,9 @@ static int serve(const struct da__call *c)
 			close(sock);
 			continue;
 		case DA_MORE:
-			if (park(p, sock))
+			if (da_park_send(p->channel, p->page, sock))
 				return deliver(c, sock, &peer, peerlen);
+			close(sock);
 			continue;
 		}
 	}

@@ -15,7 +15,7 @@
 
 #include "fds.h"
 #include "preload.h"
-#include "verdict.h"
+#include "arrival.h"
 
 /* httpready's default head limit: the usual chain peeks into the caller's stack. */
 #define STACK_PEEK 16384
@@ -106,12 +106,9 @@ static int take_ready(struct da__filter *f, struct sockaddr *addr, socklen_t *ad
 	return fds[0];
 }
 
-/* What one look at a fresh connection says: a verdict, or that it is the engine's wake-up. */
-#define WAKE_UP (-1)
-
+/* The peek of a fresh connection, and what it says (arrival.h). */
 static int look(struct da__filter *f, int sock)
 {
-	uint64_t state[(16 + DA_CHAIN_MAX * DA_FILTER_STATE_MAX) / sizeof(uint64_t)] = {0};
 	uint8_t stack[STACK_PEEK], *buf = stack;
 	size_t size = f->peek_size;
 	ssize_t n;
@@ -122,27 +119,7 @@ static int look(struct da__filter *f, int sock)
 		size = STACK_PEEK;
 	}
 	n = recv(sock, buf, size, MSG_PEEK | MSG_DONTWAIT);
-	if (n >= DA_TOKEN_SIZE && memcmp(buf, f->page->token, DA_TOKEN_SIZE) == 0)
-		return WAKE_UP;
-	da_count(f->page->count.accepted);
-	return da_look(f->chain, state, buf, n, n < 0 ? errno : 0, false, size, &f->page->count);
-}
-
-/* The chain said MORE: the engine parks it. Returns 1 when the caller gets it now. */
-static int park(struct da__filter *f, int sock)
-{
-	/* Any failure to send (channel full, EAGAIN; broken, EPIPE) means no engine can park it. */
-	if (da_send_fds(f->channel, "P", 1, &sock, 1) == 0) {
-		da_count(f->page->count.parked_total);
-	} else if (f->page->pass_on_timeout) {
-		da_count(f->page->count.passed);
-		da_count(f->page->count.passed_on[DA_PASS_NO_ENGINE]);
-		return 1;
-	} else {
-		da_count(f->page->count.dropped[DA_DROP_ENGINE]);
-	}
-	DA_REAL(close)(sock);
-	return 0;
+	return da_arrival(f->chain, f->page, buf, n, n < 0 ? errno : 0, size);
 }
 
 /*
@@ -172,7 +149,7 @@ static int filtered_accept(int fd, struct da__filter *f, struct sockaddr *addr, 
 			return r >= 0 ? r : -1;
 		}
 		switch (look(f, sock)) {
-		case WAKE_UP:
+		case DA_WAKE_UP:
 			DA_REAL(close)(sock);
 			r = take_ready(f, addr, addrlen, room, flags);
 			if (r == -EAGAIN)
@@ -187,10 +164,11 @@ static int filtered_accept(int fd, struct da__filter *f, struct sockaddr *addr, 
 			DA_REAL(close)(sock);
 			continue;
 		case DA_MORE:
-			if (park(f, sock)) {
+			if (da_park_send(f->channel, f->page, sock)) {
 				errno = saved;
 				return sock;
 			}
+			DA_REAL(close)(sock);
 			continue;
 		}
 	}

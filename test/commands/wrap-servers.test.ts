@@ -7,8 +7,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 import {cli, FIXTURES, listeningPort, type Running} from '../helpers/cli.js'
 import {get} from '../helpers/http.js'
 import {removeNginx, wrappedNginx} from '../helpers/nginx.js'
-import {until} from '../helpers/wait.js'
-import {alive} from '../helpers/wait.js'
+import {alive, until} from '../helpers/wait.js'
 
 const running: Running[] = []
 const sockets: Socket[] = []
