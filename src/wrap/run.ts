@@ -186,8 +186,9 @@ export async function run(adapter: PlatformAdapter, options: RunOptions): Promis
     const problem = await Promise.race([exited.then(() => undefined), inForce.missing.then((port) => notInForce(port, command, mode)), lost.then((exit) => engineLost(exit, options.onEngineFailure))])
     inForce.stop()
     if (problem === 'pass') {
-      options.report('the engine was given up: every connection is now handed to the server unfiltered (--on-engine-failure pass)')
+      // First, so that what the line says is already true when it is read.
       for (const channel of plane.channels) unfiltered(channel)
+      options.report('the engine was given up: every connection is now handed to the server unfiltered (--on-engine-failure pass)')
     } else if (problem) {
       options.report(`${problem.message}; stopping the server`)
       await stopServer(server, exited)
