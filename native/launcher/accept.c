@@ -32,7 +32,7 @@ static bool same_file(pid_t pid, int fd, const struct da__listener *l)
 {
 	if (!da__l.kcmp)
 		return fd == l->fd;
-	return syscall(SYS_kcmp, pid, getpid(), KCMP_FILE, fd, l->copy) == 0;
+	return syscall(SYS_kcmp, pid, da__l.self, KCMP_FILE, fd, l->copy) == 0;
 }
 
 static struct da__listener *remember(int fd, int copy, struct da_port_item *port)
@@ -273,11 +273,8 @@ static int deliver(const struct da__call *c, int sock, const struct sockaddr_sto
 			da__reply(c->id, 0, r < 0 ? r : -EINVAL);
 			return DONE;
 		}
+		/* Whether the caller is still there is the ADDFD's to say (ENOENT), below. */
 		r = da__poke_two(c->pid, c->addr, peer, room < peerlen ? room : peerlen, c->addrlen, &peerlen, sizeof peerlen);
-		if (!da__valid(c->id)) {
-			give_back(p, sock);
-			return DONE;
-		}
 		if (r < 0) {
 			/* As the kernel's accept: a bad buffer loses the connection (EFAULT). */
 			close(sock);

@@ -60,6 +60,7 @@ struct da__launcher {
 	struct da__call pending[DA_PENDING_MAX];
 	size_t npending;
 	bool kcmp; /* kcmp(KCMP_FILE) answers: a descriptor number is checked to be the listener */
+	pid_t self; /* the launcher's pid, for kcmp on every accept */
 };
 
 extern struct da__launcher da__l;
@@ -74,6 +75,9 @@ int da__install_filter(void);
 /* 0 when the kernel can install a descriptor and answer in one step (ADDFD_FLAG_SEND), else a
  * negative errno. */
 int da__probe_addfd(int notify, int any_fd);
+/* Ask the kernel to run the launcher on the caller's CPU at once when a call is trapped, and the
+ * caller on the launcher's when it is answered (Linux 6.6+); false where it cannot. */
+bool da__sync_wake_up(int notify);
 bool da__valid(uint64_t id);
 void da__reply(uint64_t id, int64_t val, int negative_errno);
 void da__continue(uint64_t id);

@@ -260,7 +260,8 @@ int main(int argc, char **argv)
 		usage("no server command after --");
 	if (da__ports_parse(ports, plugin_dir, err, sizeof err) < 0)
 		usage(err);
-	da__l.kcmp = syscall(SYS_kcmp, getpid(), getpid(), KCMP_FILE, 0, 0) == 0 || errno == EBADF;
+	da__l.self = parent;
+	da__l.kcmp = syscall(SYS_kcmp, parent, parent, KCMP_FILE, 0, 0) == 0 || errno == EBADF;
 	parse_listeners(listeners);
 
 	sigemptyset(&mask);
@@ -310,6 +311,8 @@ int main(int argc, char **argv)
 				    -probe);
 		}
 	}
+	/* Older kernels answer as fast, only with a cross-CPU wake-up more per call. */
+	da__sync_wake_up(fd);
 	if (write(sv[0], "g", 1) != 1 || receive(sv[0], &r, &fd) == STAGE_EXEC) {
 		int status = reap(pid);
 

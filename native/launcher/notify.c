@@ -58,6 +58,21 @@ int da__probe_addfd(int notify, int any_fd)
 	return errno == ENOENT ? 0 : -errno;
 }
 
+/* Linux 6.6's uapi names; Debian 12's headers are 6.1's. */
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
+
+/* A trapped accept is a call and its answer, one after the other, as a pipe's ping-pong: the
+ * kernel then switches between the two on one CPU instead of waking the other on another. */
+bool da__sync_wake_up(int notify)
+{
+	return ioctl(notify, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) == 0;
+}
+
 bool da__valid(uint64_t id)
 {
 	return ioctl(da__l.notify, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
