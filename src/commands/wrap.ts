@@ -34,7 +34,8 @@ export default class Wrap extends DeferAcceptCommand {
     // metrics: a bad address fails before any listener is made
     if (flags.metrics !== undefined) (await import('../metrics/address.js')).parseMetricsAddress(flags.metrics)
     // Loaded here, not at start-up: the other commands and --help never need them.
-    const [{inheritedSockets}, {socketCalls}, {platform}, {parseListenAddress}, {createListeners, describeInherited}, {parseFilterOption}, {planFilters}, {run}] = await Promise.all([
+    const [{resolveCommand}, {inheritedSockets}, {socketCalls}, {platform}, {parseListenAddress}, {createListeners, describeInherited}, {parseFilterOption}, {planFilters}, {run}] = await Promise.all([
+      import('../activation/launch.js'),
       import('../activation/listen-fds.js'),
       import('../platform/libc.js'),
       import('../platform/index.js'),
@@ -44,6 +45,8 @@ export default class Wrap extends DeferAcceptCommand {
       import('../wrap/plan.js'),
       import('../wrap/run.js'),
     ])
+    // A server that is not there fails before a port is opened and said to listen.
+    resolveCommand((argv as string[])[0])
     const adapter = await platform()
     const inherited = inheritedSockets()
     if (inherited.length > 0 && flags.listen) this.warn(`started with ${inherited.length} socket(s) by socket activation: --listen is ignored`)

@@ -94,7 +94,10 @@ describe('bad input', () => {
 
   it('9. no server command', () => expectError(['wrap', '--listen', '127.0.0.1:0'], EXIT.NO_SERVER, /no server command/, /after --/))
 
-  it('10. an unknown server command', () => expectError(['wrap', '--listen', '127.0.0.1:0', '--', 'no-such-server-xyz'], EXIT.COMMAND_NOT_FOUND, /no-such-server-xyz not found/, /full path/))
+  it('10. an unknown server command: no port is opened first', async () => {
+    const result = await expectError(['wrap', '--listen', '127.0.0.1:0', '--', 'no-such-server-xyz'], EXIT.COMMAND_NOT_FOUND, /no-such-server-xyz not found/, /full path/)
+    expect(result.stderr).not.toMatch(/listening on/)
+  })
 
   it('11. a server that is not executable', () => {
     const script = join(mkdtempSync(join(tmpdir(), 'da-')), 'server.sh')
