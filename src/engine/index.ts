@@ -1,6 +1,6 @@
 // The engine, from the control plane's side. API for the wrapper:
 //   enginePath(), preloadPath(), launcherPath()  native/build/ paths; DeferAcceptError ENGINE_FAILED if not built
-//   listEngineFilters()              the engine's built-in filters [{name, summary, usage, abi}]
+//   listEngineFilters()              the engine's built-in filters [{name, summary, usage, abi}] (native/build/filters.json)
 //   checkChain(chain, pluginDir?)    null, or the engine's one-line reason the chain is wrong
 //   startEngine({channels, controlFd, channelDefaults, maxParked, pluginDir, user, log}) -> Engine:
 //     passes the descriptors (as 3, 4, ... in the child), restarts the engine 10 ms after it dies

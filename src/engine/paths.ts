@@ -47,6 +47,14 @@ export function enginePath(): string {
   return built('da-engine')
 }
 
+/** The engine's filter list (`da-engine --list`), written by the native build next to the engine:
+ *  `defer-accept filters` reads it rather than starting the engine at each run. */
+export function filterListPath(): string {
+  const path = enginePath().replace(/da-engine$/, 'filters.json')
+  if (!existsSync(path)) throw new DeferAcceptError('ENGINE_FAILED', `${path} is missing: the native part is not built`, BUILD_IT)
+  return path
+}
+
 /** The seccomp supervisor servers the preload cannot enter are started with (Go, static). */
 export function launcherPath(): string {
   return built('da-launcher')

@@ -1,9 +1,11 @@
 // One-shot questions to the engine binary: its filters, whether a chain is valid, an engine's
-// counters. Each runs da-engine in a client mode (native/README.md), bounded in time.
+// counters. The filters are the list the build asked it for; the others run da-engine in a client
+// mode (native/README.md), bounded in time.
 import {execFile, spawnSync} from 'node:child_process'
+import {readFileSync} from 'node:fs'
 
 import {DeferAcceptError} from '../errors.js'
-import {enginePath} from './paths.js'
+import {enginePath, filterListPath} from './paths.js'
 
 // The engine answers these from memory in milliseconds; seconds mean it is stuck.
 const QUERY_TIMEOUT_MS = 10_000
@@ -47,11 +49,9 @@ function run(args: string[]): {status: number | null; stdout: string; stderr: st
   return {status: result.status, stdout: result.stdout, stderr: result.stderr}
 }
 
-/** The engine's built-in filters. */
+/** The engine's built-in filters, as the native build wrote them (native/build/filters.json). */
 export function listEngineFilters(): EngineFilter[] {
-  const {status, stdout, stderr} = run(['--list'])
-  if (status !== 0) throw failed('--list', stderr)
-  return JSON.parse(stdout) as EngineFilter[]
+  return JSON.parse(readFileSync(filterListPath(), 'utf8')) as EngineFilter[]
 }
 
 /** null when the engine accepts the chain, else its one-line reason. */

@@ -52,7 +52,7 @@ describe('npm package', () => {
     const paths = await packedPaths()
     expect(paths.length).toBeLessThan(120) // 95 at the time of writing; 720 before `files` was narrowed
     expect(paths.filter((path) => /(^|\/)(fuzz|corpus|tests?)(\/|$)|\.test\.|^src\/(?!demo\/pool_server\.py$)/.test(path))).toEqual([])
-    expect(paths.filter((path) => path.startsWith('native/build/')).sort()).toEqual(['native/build/da-engine', 'native/build/da-launcher', 'native/build/libdefer_accept_preload.so'])
+    expect(paths.filter((path) => path.startsWith('native/build/')).sort()).toEqual(['native/build/da-engine', 'native/build/da-launcher', 'native/build/filters.json', 'native/build/libdefer_accept_preload.so'])
     for (const path of ['bin/run.js', 'dist/cli.js', 'native/include/defer_accept.h', 'native/Makefile', 'src/demo/pool_server.py', 'man/defer-accept.1']) expect(paths).toContain(path)
   })
 
