@@ -15,6 +15,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sched.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -159,6 +161,25 @@ static void parse_listeners(const char *s)
 				r == -ENOENT ? "not a TCP listener on a port of --ports" : r == -ENOTCONN ? "not a listening socket" : strerror(-r));
 		s = *end ? end + 1 : end;
 	}
+}
+
+/*
+ * A thread of the server waits while the launcher answers its accept: the launcher asks for a short
+ * slice (EEVDF's sched_runtime for normal tasks, Linux 6.12+), so that once woken it runs before a
+ * busy server thread or client has used up its longer one. Its share of CPU stays what it was;
+ * older kernels ignore the field.
+ */
+static void ask_short_slice(void)
+{
+	struct {
+		uint32_t size, policy;
+		uint64_t flags;
+		int32_t nice;
+		uint32_t priority;
+		uint64_t runtime, deadline, period;
+	} attr = {.size = sizeof attr, .policy = SCHED_OTHER, .nice = getpriority(PRIO_PROCESS, 0), .runtime = 100 * 1000 /* ns: the least */};
+
+	syscall(SYS_sched_setattr, 0, &attr, 0);
 }
 
 /* The loop: notifications, signals, and the blocking accepts that wait. Never returns. */
@@ -325,5 +346,6 @@ int main(int argc, char **argv)
 		kill(pid, SIGKILL);
 		return reap(pid);
 	}
+	ask_short_slice();
 	supervise(pid, signals);
 }
