@@ -275,6 +275,11 @@ static int deliver(const struct da__call *c, int sock, const struct sockaddr_sto
 		}
 		/* Whether the caller is still there is the ADDFD's to say (ENOENT), below. */
 		r = da__poke_two(c->pid, c->addr, peer, room < peerlen ? room : peerlen, c->addrlen, &peerlen, sizeof peerlen);
+		if (r < 0 && !da__valid(c->id)) {
+			/* The write failed because the caller is gone (ESRCH): the connection is not lost. */
+			give_back(p, sock);
+			return DONE;
+		}
 		if (r < 0) {
 			/* As the kernel's accept: a bad buffer loses the connection (EFAULT). */
 			close(sock);

@@ -9,13 +9,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kcmp.h>
+#include <linux/sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sched.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -167,7 +167,8 @@ static void parse_listeners(const char *s)
  * A thread of the server waits while the launcher answers its accept: the launcher asks for a short
  * slice (EEVDF's sched_runtime for normal tasks, Linux 6.12+), so that once woken it runs before a
  * busy server thread or client has used up its longer one. Its share of CPU stays what it was;
- * older kernels ignore the field.
+ * older kernels ignore the field. A launcher started under another policy (SCHED_BATCH, FIFO, RR:
+ * systemd's CPUSchedulingPolicy=, chrt) keeps it, and its nice value stays.
  */
 static void ask_short_slice(void)
 {
@@ -177,8 +178,13 @@ static void ask_short_slice(void)
 		int32_t nice;
 		uint32_t priority;
 		uint64_t runtime, deadline, period;
-	} attr = {.size = sizeof attr, .policy = SCHED_OTHER, .nice = getpriority(PRIO_PROCESS, 0), .runtime = 100 * 1000 /* ns: the least */};
+	} attr = {0};
 
+	if (syscall(SYS_sched_getattr, 0, &attr, sizeof attr, 0) < 0 || attr.policy != SCHED_OTHER)
+		return;
+	attr.size = sizeof attr;
+	attr.flags &= SCHED_FLAG_RESET_ON_FORK;
+	attr.runtime = 100 * 1000; /* ns: the least the kernel takes */
 	syscall(SYS_sched_setattr, 0, &attr, 0);
 }
 
