@@ -13,7 +13,7 @@ ROOT=$(dirname "$BENCH")
 RUNS=${1:-9}
 BEFORE=${2:-}
 command -v hyperfine >/dev/null || { echo "startup.sh: hyperfine is missing: bash scripts/bootstrap.sh installs it" >&2; exit 1; }
-[ -f "$ROOT/dist/cli.js" ] || (cd "$ROOT" && npm run -s build)
+[ -f "$ROOT/dist/cli.js" ] && [ -f "$ROOT/native/build/filters.json" ] || (cd "$ROOT" && npm run -s build)
 
 tree=$(mktemp -d /tmp/defer-accept-startup.XXXXXX)
 trap 'rm -rf "$tree"' EXIT

@@ -51,7 +51,12 @@ function run(args: string[]): {status: number | null; stdout: string; stderr: st
 
 /** The engine's built-in filters, as the native build wrote them (native/build/filters.json). */
 export function listEngineFilters(): EngineFilter[] {
-  return JSON.parse(readFileSync(filterListPath(), 'utf8')) as EngineFilter[]
+  const path = filterListPath()
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as EngineFilter[]
+  } catch (error) {
+    throw new DeferAcceptError('ENGINE_FAILED', `${path} cannot be read as the engine's filter list: ${(error as Error).message}`, 'run npm run build, then try again')
+  }
 }
 
 /** null when the engine accepts the chain, else its one-line reason. */
