@@ -16,6 +16,10 @@
 #   dataready  `wrap --filter PORT=dataready` (caddy) / `wrap --listen ... --filter dataready`
 #              (go): wrap picks the launcher by itself (Go), dataready runs in the launcher
 #   httpready  the same with httpready
+#   httpready-before  the same from an earlier build in $BEFORE_ROOT (a worktree of another
+#              commit, built there: git worktree add /tmp/s7-before REV && cd /tmp/s7-before &&
+#              ln -s "$PWD/node_modules" . && npm run build), when that build exists: the
+#              launcher before and after a change, side by side in one run
 # Goals (issue 12): CPU/request <= 1.3x bare, req/s >= 0.9x bare.
 # S7_ATTACK=1 (default) also runs an S2-like figure: go_server's good req/s (wrk as above,
 # --timeout 2s) under 4,000 slow-header clients (slowhttptest -H) vs unattacked, bare and
@@ -64,6 +68,11 @@ s7_target() {
     go:bare) spawn go systemd-socket-activate -l "127.0.0.1:$PORT" "$GO_SERVER" ;;
     go:kernel) kernel_go "$PORT" ;;
     go:trapped) spawn go systemd-socket-activate -l "127.0.0.1:$PORT" "$ROOT/native/build/da-launcher" -- "$GO_SERVER" ;;
+    caddy:httpready-before)
+      spawn wrap node "$BEFORE_ROOT/bin/run.js" wrap --filter "$PORT=httpready" --timeout "$PARK_S" --on-timeout drop -- $(caddy_cmd "$PORT") ;;
+    go:httpready-before)
+      spawn wrap node "$BEFORE_ROOT/bin/run.js" wrap --listen 127.0.0.1:0 --filter httpready --timeout "$PARK_S" --on-timeout drop -- "$GO_SERVER"
+      PORT=$(wrapped_port wrap) ;;
     go:dataready|go:httpready)
       spawn wrap "${CLI[@]}" wrap --listen 127.0.0.1:0 --filter "$variant" --timeout "$PARK_S" --on-timeout drop -- "$GO_SERVER"
       PORT=$(wrapped_port wrap) ;;
@@ -76,7 +85,9 @@ s7_target() {
   sleep 0.5
 }
 
-variants_of() { [[ $1 == go ]] && echo bare kernel trapped dataready httpready || echo bare dataready httpready; }
+BEFORE_ROOT=${BEFORE_ROOT:-/tmp/s7-before}
+before=(); [[ -f $BEFORE_ROOT/dist/cli.js ]] && before=(httpready-before)
+variants_of() { [[ $1 == go ]] && echo bare kernel trapped dataready httpready "${before[@]}" || echo bare dataready httpready "${before[@]}"; }
 
 for round in $(seq "$REPEAT"); do
   for backend in "${backends[@]}"; do
