@@ -86,8 +86,8 @@ s7_target() {
 }
 
 BEFORE_ROOT=${BEFORE_ROOT:-/tmp/s7-before}
-before=(); [[ -f $BEFORE_ROOT/dist/cli.js ]] && before=(httpready-before)
-variants_of() { [[ $1 == go ]] && echo bare kernel trapped dataready httpready "${before[@]}" || echo bare dataready httpready "${before[@]}"; }
+earlier=(); [[ -f $BEFORE_ROOT/dist/cli.js ]] && earlier=(httpready-before)
+variants_of() { [[ $1 == go ]] && echo bare kernel trapped dataready httpready "${earlier[@]}" || echo bare dataready httpready "${earlier[@]}"; }
 
 for round in $(seq "$REPEAT"); do
   for backend in "${backends[@]}"; do
