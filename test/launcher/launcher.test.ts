@@ -2,6 +2,8 @@
 // the server is who it says it is (LISTEN_PID), signals reach it once, and the launcher's status
 // is the server's. No ports configured: every trapped call runs untouched (CONTINUE).
 import {spawnSync} from 'node:child_process'
+import {existsSync, readFileSync} from 'node:fs'
+import {release} from 'node:os'
 import {fileURLToPath} from 'node:url'
 import {describe, expect, it} from 'vitest'
 
@@ -9,6 +11,14 @@ import {start} from '../helpers/cli.js'
 import {alive, until} from '../helpers/wait.js'
 
 const LAUNCHER = fileURLToPath(new URL('../../native/build/da-launcher', import.meta.url))
+// EEVDF's custom slice for normal tasks (sched_runtime) is Linux 6.12+; /proc/PID/sched shows it.
+const [major, minor] = release().split('.').map(Number)
+const slices = (major > 6 || (major === 6 && minor >= 12)) && existsSync('/proc/self/sched')
+const scheduling = (pid: number) => {
+  const text = readFileSync(`/proc/${pid}/sched`, 'utf8')
+  const field = (name: string) => Number(new RegExp(`^${name.replace('.', '\\.')}\\s*:\\s*(\\d+)`, 'm').exec(text)?.[1])
+  return {policy: field('policy'), slice: field('se.slice')}
+}
 const run = (args: string[], env: NodeJS.ProcessEnv = {}) => spawnSync(LAUNCHER, args, {encoding: 'utf8', env: {...process.env, ...env}, timeout: 10_000})
 
 describe('da-launcher', () => {
@@ -61,5 +71,19 @@ describe('da-launcher', () => {
       expect(r.status).toBe(2)
       expect(r.stderr).toMatch(/usage: da-launcher/)
     }
+  })
+
+  it.skipIf(!slices)('8. the launcher asks for the shortest slice (100 µs) under the normal policy, the server does not; another policy it was started with stays', async () => {
+    const normal = start(LAUNCHER, ['--', 'sh', '-c', 'echo "pid $$"; exec sleep 30'])
+    const server = Number((await normal.waitFor(/^pid (\d+)$/m))[1])
+    expect(scheduling(normal.child.pid!)).toEqual({policy: 0, slice: 100_000})
+    expect(scheduling(server).slice).toBeGreaterThan(100_000)
+    await normal.stop('SIGTERM')
+
+    const batch = start('chrt', ['--batch', '0', LAUNCHER, '--', 'sh', '-c', 'echo up; exec sleep 30'])
+    await batch.waitFor(/^up$/m)
+    expect(scheduling(batch.child.pid!).policy).toBe(3) // SCHED_BATCH
+    expect(scheduling(batch.child.pid!).slice).toBeGreaterThan(100_000)
+    await batch.stop('SIGTERM')
   })
 })
