@@ -76,7 +76,8 @@ int da__install_filter(void);
  * negative errno. */
 int da__probe_addfd(int notify, int any_fd);
 /* Ask the kernel to run the launcher on the caller's CPU at once when a call is trapped, and the
- * caller on the launcher's when it is answered (Linux 6.6+); false where it cannot. */
+ * caller on the launcher's when NOTIF_SEND answers it (not ADDFD; Linux 6.6+); false where it
+ * cannot. */
 bool da__sync_wake_up(int notify);
 bool da__valid(uint64_t id);
 void da__reply(uint64_t id, int64_t val, int negative_errno);

@@ -67,7 +67,8 @@ int da__probe_addfd(int notify, int any_fd)
 #endif
 
 /* A trapped accept is a call and its answer, one after the other, as a pipe's ping-pong: the
- * kernel then switches between the two on one CPU instead of waking the other on another. */
+ * kernel then switches between the two on one CPU instead of waking the other on another (for
+ * the trap and NOTIF_SEND's answers; ADDFD wakes the caller as it always did). */
 bool da__sync_wake_up(int notify)
 {
 	return ioctl(notify, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) == 0;
