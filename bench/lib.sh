@@ -264,3 +264,25 @@ wrk_json() {
   if grep -q '^{' <<<"$out"; then grep '^{' <<<"$out" | tail -1; return; fi
   node -e 'console.log(JSON.stringify({requests: 0, rps: 0, p50_ms: null, p99_ms: null, failed: process.argv[1]}))' "$(tail -1 <<<"$out" | grep . || echo "no report within $WRK_LIMIT s")"
 }
+
+# measure SCENARIO ROUND BACKEND VARIANT MODE: wrk against 127.0.0.1:$PORT for $DURATION s, a new
+# connection per request (MODE close) or its 32 connections kept alive (keepalive), and the CPU
+# of every process under ROOTS over that time, in total and by command name: one JSON line, to
+# $OUT and the log. bench/ratios.js reads those lines.
+measure() {
+  local scenario=$1 round=$2 backend=$3 variant=$4 mode=$5 header=() ticks0 ticks1 split0 split1 figures line
+  [[ $mode == close ]] && header=(-H 'Connection: close')
+  ticks0=$(cpu_ticks "${ROOTS[@]}"); split0=$(cpu_by_comm "${ROOTS[@]}")
+  figures=$(wrk_json -t1 -c32 -d"${DURATION}s" --timeout 5s ${header[@]+"${header[@]}"} "http://127.0.0.1:$PORT/")
+  ticks1=$(cpu_ticks "${ROOTS[@]}"); split1=$(cpu_by_comm "${ROOTS[@]}")
+  line=$(node -e '
+    const [scenario, figures, backend, variant, mode, ticks, hz, round, sb, sa] = process.argv.slice(1)
+    const f = JSON.parse(figures), b = JSON.parse(sb), a = JSON.parse(sa)
+    const cpu = Number(ticks) / Number(hz)
+    const split = Object.fromEntries(Object.keys(a).map((k) => [k, a[k] - (b[k] ?? 0)]))
+    console.log(JSON.stringify({scenario, round: +round, backend, variant, mode, ...f, cpu_s: cpu,
+      cpu_s_per_1000: f.requests ? +(cpu * 1000 / f.requests).toFixed(4) : null, cpu_ticks_by_comm: split,
+      load_average: require("os").loadavg()}))
+  ' "$scenario" "$figures" "$backend" "$variant" "$mode" $((ticks1 - ticks0)) "$TICKS" "$round" "$split0" "$split1")
+  echo "$line" >>"$OUT"; log "$line"
+}

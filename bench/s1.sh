@@ -27,20 +27,7 @@ for round in $(seq "$REPEAT"); do
     for variant in "${these[@]}"; do
       start_target "$backend" "$variant"
       for mode in "${modes[@]}"; do
-        header=(); [[ $mode == close ]] && header=(-H 'Connection: close')
-        before=$(cpu_ticks "${ROOTS[@]}"); split_before=$(cpu_by_comm "${ROOTS[@]}")
-        figures=$(wrk_json -t1 -c32 -d"${DURATION}s" --timeout 5s ${header[@]+"${header[@]}"} "http://127.0.0.1:$PORT/")
-        after=$(cpu_ticks "${ROOTS[@]}"); split_after=$(cpu_by_comm "${ROOTS[@]}")
-        line=$(node -e '
-          const [figures, backend, variant, mode, ticks, hz, round, sb, sa] = process.argv.slice(1)
-          const f = JSON.parse(figures), b = JSON.parse(sb), a = JSON.parse(sa)
-          const cpu = Number(ticks) / Number(hz)
-          const split = Object.fromEntries(Object.keys(a).map((k) => [k, a[k] - (b[k] ?? 0)]))
-          console.log(JSON.stringify({scenario: "S1", round: +round, backend, variant, mode, ...f, cpu_s: cpu,
-            cpu_s_per_1000: f.requests ? +(cpu * 1000 / f.requests).toFixed(4) : null, cpu_ticks_by_comm: split,
-            load_average: require("os").loadavg()}))
-        ' "$figures" "$backend" "$variant" "$mode" $((after - before)) "$TICKS" "$round" "$split_before" "$split_after")
-        echo "$line" >>"$OUT"; log "$line"
+        measure S1 "$round" "$backend" "$variant" "$mode"
       done
       stop_all
     done

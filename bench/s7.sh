@@ -37,7 +37,6 @@ DURATION=${DURATION:-5}
 # an accept, and the launcher, comes only once per connection: what the launcher costs a server
 # whose clients reuse connections. Default close: a new connection per request.
 MODE=${S7_MODE:-close}
-close_header=(-H 'Connection: close'); [[ $MODE == keepalive ]] && close_header=()
 REPEAT=${REPEAT:-3}
 read -ra backends <<<"${BACKENDS:-caddy go}"
 
@@ -98,19 +97,7 @@ for round in $(seq "$REPEAT"); do
   for backend in "${backends[@]}"; do
     for variant in $(variants_of "$backend"); do
       s7_target "$backend" "$variant"
-      before=$(cpu_ticks "${ROOTS[@]}"); split_before=$(cpu_by_comm "${ROOTS[@]}")
-      figures=$(wrk_json -t1 -c32 -d"${DURATION}s" --timeout 5s "${close_header[@]}" "http://127.0.0.1:$PORT/")
-      after=$(cpu_ticks "${ROOTS[@]}"); split_after=$(cpu_by_comm "${ROOTS[@]}")
-      line=$(node -e '
-        const [figures, backend, variant, ticks, hz, round, sb, sa, mode] = process.argv.slice(1)
-        const f = JSON.parse(figures), b = JSON.parse(sb), a = JSON.parse(sa)
-        const cpu = Number(ticks) / Number(hz)
-        const split = Object.fromEntries(Object.keys(a).map((k) => [k, a[k] - (b[k] ?? 0)]))
-        console.log(JSON.stringify({scenario: "S7", round: +round, backend, variant, mode, ...f, cpu_s: cpu,
-          cpu_s_per_1000: f.requests ? +(cpu * 1000 / f.requests).toFixed(4) : null, cpu_ticks_by_comm: split,
-          load_average: require("os").loadavg()}))
-      ' "$figures" "$backend" "$variant" $((after - before)) "$TICKS" "$round" "$split_before" "$split_after" "$MODE")
-      echo "$line" >>"$OUT"; log "$line"
+      measure S7 "$round" "$backend" "$variant" "$MODE"
       stop_all
     done
   done
