@@ -75,8 +75,13 @@ cpu_ticks() {
 }
 TICKS=$(getconf CLK_TCK)
 
-# cpu_by_comm PID...: utime + stime of the pids and their descendants, by command name, as JSON
-# ({"nginx":N,"da-engine":N,"node":N}): which process of a variant spent the CPU.
+# json_by_comm: lines "COMM N" on stdin summed by command name, as JSON ({"nginx":N,"da-engine":N}).
+json_by_comm() {
+  awk '{t[$1] += $2} END {printf "{"; n = 0; for (c in t) printf "%s\"%s\":%d", n++ ? "," : "", c, t[c]; print "}"}'
+}
+
+# cpu_by_comm PID...: utime + stime of the pids and their descendants, by command name, as JSON:
+# which process of a variant spent the CPU.
 cpu_by_comm() {
   local p f comm
   for p in $(descendants "$@"); do
@@ -85,7 +90,18 @@ cpu_by_comm() {
     f=${f##*) }
     set -- $f
     echo "$comm $((${12} + ${13}))"
-  done | awk '{t[$1] += $2} END {printf "{"; n = 0; for (c in t) printf "%s\"%s\":%d", n++ ? "," : "", c, t[c]; print "}"}'
+  done | json_by_comm
+}
+
+# switches_by_comm PID...: context switches, voluntary and not, of every thread of the pids and
+# their descendants, by command name, as JSON. A trapped system call is a sleep and a wake-up of
+# the caller's thread: this counts what CPU time alone does not say.
+switches_by_comm() {
+  local p comm
+  for p in $(descendants "$@"); do
+    comm=$(cat "/proc/$p/comm" 2>/dev/null) || continue
+    cat /proc/"$p"/task/*/status 2>/dev/null | awk -v c="$comm" '/ctxt_switches/ {s += $2} END {print c, s + 0}'
+  done | json_by_comm
 }
 
 # spawn NAME COMMAND...: start in the background, output to $WORK/NAME.log, remember the pid.
@@ -267,22 +283,24 @@ wrk_json() {
 
 # measure SCENARIO ROUND BACKEND VARIANT MODE: wrk against 127.0.0.1:$PORT for $DURATION s, a new
 # connection per request (MODE close) or its 32 connections kept alive (keepalive), and the CPU
-# of every process under ROOTS over that time, in total and by command name: one JSON line, to
-# $OUT and the log. bench/ratios.js reads those lines.
+# of every process under ROOTS over that time, in total and by command name, and their context
+# switches by command name: one JSON line, to $OUT and the log. bench/ratios.js reads those lines.
 measure() {
-  local scenario=$1 round=$2 backend=$3 variant=$4 mode=$5 header=() ticks0 ticks1 split0 split1 figures line
+  local scenario=$1 round=$2 backend=$3 variant=$4 mode=$5 header=() ticks0 ticks1 split0 split1 switches0 switches1 figures line
   [[ $mode == close ]] && header=(-H 'Connection: close')
-  ticks0=$(cpu_ticks "${ROOTS[@]}"); split0=$(cpu_by_comm "${ROOTS[@]}")
+  ticks0=$(cpu_ticks "${ROOTS[@]}"); split0=$(cpu_by_comm "${ROOTS[@]}"); switches0=$(switches_by_comm "${ROOTS[@]}")
   figures=$(wrk_json -t1 -c32 -d"${DURATION}s" --timeout 5s ${header[@]+"${header[@]}"} "http://127.0.0.1:$PORT/")
-  ticks1=$(cpu_ticks "${ROOTS[@]}"); split1=$(cpu_by_comm "${ROOTS[@]}")
+  ticks1=$(cpu_ticks "${ROOTS[@]}"); split1=$(cpu_by_comm "${ROOTS[@]}"); switches1=$(switches_by_comm "${ROOTS[@]}")
   line=$(node -e '
-    const [scenario, figures, backend, variant, mode, ticks, hz, round, sb, sa] = process.argv.slice(1)
-    const f = JSON.parse(figures), b = JSON.parse(sb), a = JSON.parse(sa)
+    const [scenario, figures, backend, variant, mode, ticks, hz, round, sb, sa, wb, wa] = process.argv.slice(1)
+    const f = JSON.parse(figures)
     const cpu = Number(ticks) / Number(hz)
-    const split = Object.fromEntries(Object.keys(a).map((k) => [k, a[k] - (b[k] ?? 0)]))
+    const delta = (before, after) => { const b = JSON.parse(before), a = JSON.parse(after); return Object.fromEntries(Object.keys(a).map((k) => [k, a[k] - (b[k] ?? 0)])) }
+    const split = delta(sb, sa)
+    const switches = Object.fromEntries(Object.entries(delta(wb, wa)).map(([k, n]) => [k, f.requests ? +(n / f.requests).toFixed(3) : null]))
     console.log(JSON.stringify({scenario, round: +round, backend, variant, mode, ...f, cpu_s: cpu,
       cpu_s_per_1000: f.requests ? +(cpu * 1000 / f.requests).toFixed(4) : null, cpu_ticks_by_comm: split,
-      load_average: require("os").loadavg()}))
-  ' "$scenario" "$figures" "$backend" "$variant" "$mode" $((ticks1 - ticks0)) "$TICKS" "$round" "$split0" "$split1")
+      switches_per_request_by_comm: switches, load_average: require("os").loadavg()}))
+  ' "$scenario" "$figures" "$backend" "$variant" "$mode" $((ticks1 - ticks0)) "$TICKS" "$round" "$split0" "$split1" "$switches0" "$switches1")
   echo "$line" >>"$OUT"; log "$line"
 }

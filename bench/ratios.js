@@ -41,8 +41,8 @@ for (const mode of [...new Set(rows.map((r) => r.mode))]) {
     const rounds = [...new Set(mine.map((r) => r.round))]
     const find = (round, variant) => mine.find((r) => r.round === round && r.variant === variant)
     console.log(`\n${backend}, ${mode === 'close' ? 'a new connection per request' : 'keep-alive'}, ${rounds.length} rounds\n`)
-    console.log('| variant | req/s median (range) | CPU µs / request median (range) | req/s vs bare | CPU/req vs bare | CPU/req vs kernel | CPU split (ticks, median round) |')
-    console.log('|---|---|---|---|---|---|---|')
+    console.log('| variant | req/s median (range) | CPU µs / request median (range) | req/s vs bare | CPU/req vs bare | CPU/req vs kernel | CPU split (ticks, median round) | context switches / request (median round) |')
+    console.log('|---|---|---|---|---|---|---|---|')
     for (const variant of [...new Set(mine.map((r) => r.variant))]) {
       const vs = rounds.map((round) => find(round, variant)).filter(Boolean)
       const ratio = (base, pick) =>
@@ -54,8 +54,10 @@ for (const mode of [...new Set(rows.map((r) => r.mode))]) {
       const cpuBare = ratio('bare', cpuPerReq)
       const cpuKernel = ratio('kernel', cpuPerReq)
       const mid = vs.slice().sort((a, b) => cpuPerReq(a) - cpuPerReq(b))[(vs.length - 1) >> 1]
-      const split = mid?.cpu_ticks_by_comm ? Object.entries(mid.cpu_ticks_by_comm).filter(([, t]) => t).map(([c, t]) => `${c} ${t}`).join(', ') : ''
-      console.log(`| ${variant} | ${f(median(vs.map((r) => r.rps)), 0)} (${range(vs.map((r) => r.rps), 0)}) | ${f(median(vs.map(cpuPerReq)), 1)} (${range(vs.map(cpuPerReq), 1)}) | ${f(median(rpsBare))} (${range(rpsBare)}) | ${f(median(cpuBare))} (${range(cpuBare)}) | ${f(median(cpuKernel))} (${range(cpuKernel)}) | ${split} |`)
+      const byComm = (figures, d) => (figures ? Object.entries(figures).filter(([, t]) => t).map(([c, t]) => `${c} ${d == null ? t : f(t, d)}`).join(', ') : '')
+      const split = byComm(mid?.cpu_ticks_by_comm)
+      const switches = byComm(mid?.switches_per_request_by_comm, 2) || 'n/a'
+      console.log(`| ${variant} | ${f(median(vs.map((r) => r.rps)), 0)} (${range(vs.map((r) => r.rps), 0)}) | ${f(median(vs.map(cpuPerReq)), 1)} (${range(vs.map(cpuPerReq), 1)}) | ${f(median(rpsBare))} (${range(rpsBare)}) | ${f(median(cpuBare))} (${range(cpuBare)}) | ${f(median(cpuKernel))} (${range(cpuKernel)}) | ${split} | ${switches} |`)
     }
   }
 }

@@ -4,15 +4,16 @@
 # side by side in one run, wrk with a new connection per request as S1 (-t1 -c32, `Connection:
 # close`), REPEAT rounds each over every variant in turn. Figures per line: req/s, p50/p99, CPU of
 # every process of the variant (server, da-launcher, da-engine, the wrapper's node) per 1,000
-# requests and split by command name. bench/ratios.js prints the ratios to bare.
+# requests and split by command name, context switches per request by command name.
+# bench/ratios.js prints the ratios to bare.
 # Variants:
 #   bare       caddy binding its port itself; go_server under systemd-socket-activate (which
 #              execs it in place on the first connection)
 #   kernel     go_server only: its listener with TCP_DEFER_ACCEPT set (python binds, sets it and
 #              execs the server with LISTEN_FDS=1), no defer-accept at all
-#   trapped    go_server only: as bare, under da-launcher given no port, so that it answers every
-#              accept4 with SECCOMP_USER_NOTIF_FLAG_CONTINUE: what the seccomp notification alone
-#              costs, the floor under the launcher's variants
+#   trapped    as bare, under da-launcher given no port, so that it answers every accept4 (and
+#              caddy's listen) with SECCOMP_USER_NOTIF_FLAG_CONTINUE: what the seccomp
+#              notification alone costs, the floor under the launcher's variants
 #   dataready  `wrap --filter PORT=dataready` (caddy) / `wrap --listen ... --filter dataready`
 #              (go): wrap picks the launcher by itself (Go), dataready runs in the launcher
 #   httpready  the same with httpready
@@ -38,6 +39,12 @@ DURATION=${DURATION:-5}
 # whose clients reuse connections. Default close: a new connection per request.
 MODE=${S7_MODE:-close}
 REPEAT=${REPEAT:-3}
+# S7_GOMAXPROCS=N: every Go server of the run (caddy and go_server, bare or not) with GOMAXPROCS=N
+# (Go's default: the CPUs it may run on). A trapped accept4 is a system call of microseconds
+# instead of one; what Go's scheduler does meanwhile with its other P is measured by setting 1.
+# systemd-socket-activate gives its child only what -E names.
+socket_activate=(systemd-socket-activate)
+[[ -n ${S7_GOMAXPROCS:-} ]] && export GOMAXPROCS=$S7_GOMAXPROCS && socket_activate+=(-E GOMAXPROCS)
 read -ra backends <<<"${BACKENDS:-caddy go}"
 
 # caddy keeps its state under HOME / XDG_*: a directory of this run's.
@@ -67,11 +74,12 @@ s7_target() {
   PORT=$(free_port)
   case $backend:$variant in
     caddy:bare) spawn caddy $(caddy_cmd "$PORT") ;;
+    caddy:trapped) spawn caddy "$ROOT/native/build/da-launcher" -- $(caddy_cmd "$PORT") ;;
     caddy:dataready|caddy:httpready)
       spawn wrap "${CLI[@]}" wrap --filter "$PORT=$variant" --timeout "$PARK_S" --on-timeout drop -- $(caddy_cmd "$PORT") ;;
-    go:bare) spawn go systemd-socket-activate -l "127.0.0.1:$PORT" "$GO_SERVER" ;;
+    go:bare) spawn go "${socket_activate[@]}" -l "127.0.0.1:$PORT" "$GO_SERVER" ;;
     go:kernel) kernel_go "$PORT" ;;
-    go:trapped) spawn go systemd-socket-activate -l "127.0.0.1:$PORT" "$ROOT/native/build/da-launcher" -- "$GO_SERVER" ;;
+    go:trapped) spawn go "${socket_activate[@]}" -l "127.0.0.1:$PORT" "$ROOT/native/build/da-launcher" -- "$GO_SERVER" ;;
     caddy:httpready-before)
       spawn wrap node "$BEFORE_ROOT/bin/run.js" wrap --filter "$PORT=httpready" --timeout "$PARK_S" --on-timeout drop -- $(caddy_cmd "$PORT") ;;
     go:httpready-before)
@@ -91,7 +99,7 @@ s7_target() {
 
 BEFORE_ROOT=${BEFORE_ROOT:-/tmp/s7-before}
 earlier=(); [[ -f $BEFORE_ROOT/dist/cli.js ]] && earlier=(httpready-before)
-variants_of() { [[ $1 == go ]] && echo bare kernel trapped dataready httpready "${earlier[@]}" || echo bare dataready httpready "${earlier[@]}"; }
+variants_of() { [[ $1 == go ]] && echo bare kernel trapped dataready httpready "${earlier[@]}" || echo bare trapped dataready httpready "${earlier[@]}"; }
 
 for round in $(seq "$REPEAT"); do
   for backend in "${backends[@]}"; do
