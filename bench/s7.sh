@@ -40,8 +40,9 @@ DURATION=${DURATION:-5}
 MODE=${S7_MODE:-close}
 REPEAT=${REPEAT:-3}
 # S7_GOMAXPROCS=N: every Go server of the run (caddy and go_server, bare or not) with GOMAXPROCS=N
-# (Go's default: the CPUs it may run on). A trapped accept4 is a system call of microseconds
-# instead of one; what Go's scheduler does meanwhile with its other P is measured by setting 1.
+# (Go's default: the CPUs it may run on). A trapped accept4 sleeps in the kernel for some
+# microseconds where a bare one returns in one; what Go's scheduler does meanwhile with its other
+# P is what setting 1 takes away.
 # systemd-socket-activate gives its child only what -E names.
 socket_activate=(systemd-socket-activate)
 [[ -n ${S7_GOMAXPROCS:-} ]] && export GOMAXPROCS=$S7_GOMAXPROCS && socket_activate+=(-E GOMAXPROCS)
