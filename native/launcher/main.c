@@ -340,6 +340,9 @@ int main(int argc, char **argv)
 	}
 	/* Older kernels answer as fast, only with a cross-CPU wake-up more per call. */
 	da__sync_wake_up(fd);
+	/* Before the server runs (it was forked already, so it does not inherit the slice): from its
+	 * first accept on, the launcher answers with it. */
+	ask_short_slice();
 	if (write(sv[0], "g", 1) != 1 || receive(sv[0], &r, &fd) == STAGE_EXEC) {
 		int status = reap(pid);
 
@@ -352,6 +355,5 @@ int main(int argc, char **argv)
 		kill(pid, SIGKILL);
 		return reap(pid);
 	}
-	ask_short_slice();
 	supervise(pid, signals);
 }
