@@ -140,6 +140,14 @@ wrapped_port() {
   log "no port from $1: $(cat "$WORK/$1.log")"; return 1
 }
 
+# build_go_server: test/fixtures/go_server, static, built offline with a cache of this run's;
+# prints its path.
+build_go_server() {
+  (cd "$ROOT/test/fixtures/go_server" && CGO_ENABLED=0 GOFLAGS=-mod=mod GOPROXY=off GOCACHE="$WORK/gocache" GOPATH="$WORK/gopath" \
+    go build -o "$WORK/go_server" main.go) >&2
+  echo "$WORK/go_server"
+}
+
 nginx_conf() { # nginx_conf NAME LISTEN_DIRECTIVE LOCATION_BODY
   mkdir -p "$WORK/$1"
   cat >"$WORK/$1/nginx.conf" <<CONF

@@ -51,10 +51,7 @@ read -ra backends <<<"${BACKENDS:-caddy go}"
 # caddy keeps its state under HOME / XDG_*: a directory of this run's.
 export HOME=$WORK/home XDG_DATA_HOME=$WORK/home/data XDG_CONFIG_HOME=$WORK/home/config
 mkdir -p "$XDG_DATA_HOME" "$XDG_CONFIG_HOME"
-# The Go server, static, built offline with a cache of this run's.
-GO_SERVER=$WORK/go_server
-(cd "$ROOT/test/fixtures/go_server" && CGO_ENABLED=0 GOFLAGS=-mod=mod GOPROXY=off GOCACHE="$WORK/gocache" GOPATH="$WORK/gopath" \
-  go build -o "$GO_SERVER" main.go)
+GO_SERVER=$(build_go_server)
 
 caddy_cmd() { echo caddy respond --listen "127.0.0.1:$1" ok; }
 # kernel_go PORT: go_server on a listener with TCP_DEFER_ACCEPT (30 s), by socket activation.
