@@ -95,12 +95,13 @@ cpu_by_comm() {
 
 # switches_by_comm PID...: context switches, voluntary and not, of every thread of the pids and
 # their descendants, by command name, as JSON. A trapped system call is a sleep and a wake-up of
-# the caller's thread: this counts what CPU time alone does not say.
+# the caller's thread: this counts what CPU time alone does not say. A thread that ends between
+# two readings takes its count with it (the servers here keep theirs).
 switches_by_comm() {
   local p comm
   for p in $(descendants "$@"); do
     comm=$(cat "/proc/$p/comm" 2>/dev/null) || continue
-    cat /proc/"$p"/task/*/status 2>/dev/null | awk -v c="$comm" '/ctxt_switches/ {s += $2} END {print c, s + 0}'
+    { cat /proc/"$p"/task/*/status 2>/dev/null || true; } | awk -v c="$comm" '/ctxt_switches/ {s += $2} END {print c, s + 0}'
   done | json_by_comm
 }
 
@@ -144,7 +145,7 @@ wrapped_port() {
 # prints its path.
 build_go_server() {
   (cd "$ROOT/test/fixtures/go_server" && CGO_ENABLED=0 GOFLAGS=-mod=mod GOPROXY=off GOCACHE="$WORK/gocache" GOPATH="$WORK/gopath" \
-    go build -o "$WORK/go_server" main.go) >&2
+    go build -o "$WORK/go_server" main.go) >&2 || return
   echo "$WORK/go_server"
 }
 

@@ -51,7 +51,7 @@ read -ra backends <<<"${BACKENDS:-caddy go}"
 # caddy keeps its state under HOME / XDG_*: a directory of this run's.
 export HOME=$WORK/home XDG_DATA_HOME=$WORK/home/data XDG_CONFIG_HOME=$WORK/home/config
 mkdir -p "$XDG_DATA_HOME" "$XDG_CONFIG_HOME"
-GO_SERVER=$(build_go_server)
+GO_SERVER=$(build_go_server) || { log "the Go server did not build"; exit 1; }
 
 caddy_cmd() { echo caddy respond --listen "127.0.0.1:$1" ok; }
 # kernel_go PORT: go_server on a listener with TCP_DEFER_ACCEPT (30 s), by socket activation.

@@ -11,7 +11,7 @@ source "$(dirname "$0")/lib.sh"
 need wrk:wrk perf:linux-perf go:golang-go systemd-socket-activate:systemd
 OUT=$RESULTS/wakeups.jsonl; : >"$OUT"
 SAMPLE_S=${SAMPLE_S:-1}
-GO_SERVER=$(build_go_server)
+GO_SERVER=$(build_go_server) || { log "the Go server did not build"; exit 1; }
 
 for variant in ${WAKEUP_VARIANTS:-bare httpready}; do
   PORT=$(free_port)
@@ -31,6 +31,8 @@ for variant in ${WAKEUP_VARIANTS:-bare httpready}; do
 import collections, json, re, sys
 variant, sample_s, figures = sys.argv[1], float(sys.argv[2]), json.loads(open(sys.argv[3]).read())
 requests = figures["rps"] * sample_s
+if not requests:
+    sys.exit(f"wakeups: wrk served nothing against {variant}: {figures}")
 waking, total, local = {}, collections.Counter(), collections.Counter()
 for line in sys.stdin:
     m = re.match(r"\s*(.+?)\s+\[(\d+)\]\s+sched:(sched_waking|sched_wakeup):\s+comm=(\S+) pid=(\d+) .*target_cpu=(\d+)", line)
@@ -52,6 +54,12 @@ print(json.dumps({"scenario": "wakeups", "variant": variant, "rps": figures["rps
   stop_all
 done
 
-pipe() { "$@" perf bench sched pipe -l 100000 2>&1 | awk '/usecs\/op/ {print $1}'; }
+pipe() {
+  local us
+  us=$("$@" perf bench sched pipe -l 100000 2>&1 | awk '/usecs\/op/ {print $1}')
+  [[ -n $us ]] || { log "perf bench sched pipe gave no figure"; exit 1; }
+  echo "$us"
+}
+one_cpu=$(pipe taskset -c 0); any_cpu=$(pipe)
 node -e 'console.log(JSON.stringify({scenario: "pipe", us_per_round_trip_one_cpu: +process.argv[1], us_per_round_trip_any_cpu: +process.argv[2]}))' \
-  "$(pipe taskset -c 0)" "$(pipe)" | tee -a "$OUT"
+  "$one_cpu" "$any_cpu" | tee -a "$OUT"
