@@ -290,6 +290,29 @@ wrk_json() {
   node -e 'console.log(JSON.stringify({requests: 0, rps: 0, p50_ms: null, p99_ms: null, failed: process.argv[1]}))' "$(tail -1 <<<"$out" | grep . || echo "no report within $WRK_LIMIT s")"
 }
 
+# good: wrk's good clients against 127.0.0.1:$PORT for $DURATION s, a new connection per request,
+# 2 s timeout (the attack scenarios' figure): its JSON line.
+good() { wrk_json -t1 -c32 -d"${DURATION}s" --timeout 2s -H 'Connection: close' "http://127.0.0.1:$PORT/"; }
+established() { ss -Htn state established "dport = :$PORT" | wc -l; }
+
+# under_attack FLAG CONNS [PREFIX...]: slowhttptest FLAG (-H slow headers, -B slow body) with CONNS
+# connections against 127.0.0.1:$PORT, started under PREFIX (taskset, chrt: where and how it
+# runs), then good() once 95% of them are open (8 s at most). Sets ATTACKER (its pid), OPEN (the
+# attackers open when measured), ATTACKED (good's line), and the CPU over that measurement:
+# ATTACKER_TICKS of the attacker, ALL_TICKS of every process started (the attacker included), so
+# that whether the attack tool's share of the cores, rather than the server, decides the figure shows.
+under_attack() {
+  local flag=$1 conns=$2 i a0 s0 a1 s1; shift 2
+  spawn slowhttptest "$@" slowhttptest "$flag" -c "$conns" -r 2000 -i 10 -x 24 -l 120 -p 5 -u "http://127.0.0.1:$PORT/"
+  ATTACKER=$SPAWNED
+  for i in $(seq 80); do (($(established) >= conns * 95 / 100)) && break; sleep 0.1; done
+  OPEN=$(established)
+  a0=$(cpu_ticks "$ATTACKER"); s0=$(cpu_ticks "${ROOTS[@]}")
+  ATTACKED=$(good)
+  a1=$(cpu_ticks "$ATTACKER"); s1=$(cpu_ticks "${ROOTS[@]}")
+  ATTACKER_TICKS=$((a1 - a0)) ALL_TICKS=$((s1 - s0))
+}
+
 # measure SCENARIO ROUND BACKEND VARIANT MODE: wrk against 127.0.0.1:$PORT for $DURATION s, a new
 # connection per request (MODE close) or its 32 connections kept alive (keepalive), and the CPU
 # of every process under ROOTS over that time, in total and by command name, and their context

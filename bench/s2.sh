@@ -26,9 +26,6 @@ fi
 DURATION=${DURATION:-5}
 ATTACKS=${ATTACKS:-"headers:1000 headers:4000 body:1000"}
 
-good() { wrk_json -t1 -c32 -d"${DURATION}s" --timeout 2s -H 'Connection: close' "http://127.0.0.1:$PORT/"; }
-established() { ss -Htn state established "dport = :$PORT" | wc -l; }
-
 # S2_BARE_EACH=1: the unattacked bare server is measured again just before each variant, so the
 # goal's reference ("the unattacked bare server") is taken in the same conditions as the variant
 # (an attack's thousands of sockets closing take a while to leave the kernel, and the shared
@@ -44,24 +41,15 @@ for attack in $ATTACKS; do
     start_target gunicorn "$variant"
     alone=$(good)
     flag=-H; [[ $kind == body ]] && flag=-B
-    spawn slowhttptest "${attacker_cpu[@]}" slowhttptest "$flag" -c "$conns" -r 2000 -i 10 -x 24 -l 120 -p 5 -u "http://127.0.0.1:$PORT/"
-    attacker=$SPAWNED
-    # Measure once the attack stands: 95% of its connections open, or 8 s at most.
-    for i in $(seq 80); do (($(established) >= conns * 95 / 100)) && break; sleep 0.1; done
-    open=$(established)
-    # The attacker's own CPU over the measurement, and the variant's: whether the attack tool's
-    # share of the 2 cores, rather than the server, decides the figure.
-    a0=$(cpu_ticks "$attacker"); s0=$(cpu_ticks "${ROOTS[@]}")
-    attacked=$(good)
-    a1=$(cpu_ticks "$attacker"); s1=$(cpu_ticks "${ROOTS[@]}")
-    kill -TERM "$attacker" 2>/dev/null || true
+    under_attack "$flag" "$conns" "${attacker_cpu[@]}"
+    kill -TERM "$ATTACKER" 2>/dev/null || true
     line=$(node -e '
       const [alone, attacked, variant, kind, conns, open, at, all, hz, bareBefore] = process.argv.slice(1)
       const a = JSON.parse(alone), b = JSON.parse(attacked)
       console.log(JSON.stringify({scenario: "S2", backend: "gunicorn", variant, attack: kind, connections: +conns, open_when_measured: +open, attacker_cpu: process.env.S2_ATTACKER_CPU ?? null,
         alone: a, attacked: b, share: a.rps ? +(b.rps / a.rps).toFixed(3) : null,
         bare_alone_before: JSON.parse(bareBefore), attacker_cpu_s: at / hz, variant_cpu_s: (all - at) / hz, measured_s: b.duration_s, load_average: require("os").loadavg()}))
-    ' "$alone" "$attacked" "$variant" "$kind" "$conns" "$open" $((a1 - a0)) $((s1 - s0)) "$TICKS" "$bare_before")
+    ' "$alone" "$ATTACKED" "$variant" "$kind" "$conns" "$OPEN" "$ATTACKER_TICKS" "$ALL_TICKS" "$TICKS" "$bare_before")
     echo "$line" >>"$OUT"; log "$line"
     stop_all
   done

@@ -7,8 +7,6 @@ OUT=$RESULTS/S3.jsonl; : >"$OUT"
 DURATION=${DURATION:-5}
 IDLE=${IDLE:-10000}
 
-good() { wrk_json -t1 -c32 -d"${DURATION}s" --timeout 2s -H 'Connection: close' "http://127.0.0.1:$PORT/"; }
-
 for variant in "${VARIANTS[@]}"; do
   start_target gunicorn "$variant"
   alone=$(good)

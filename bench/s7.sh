@@ -113,20 +113,12 @@ node "$BENCH/ratios.js" "$OUT"
 [[ ${S7_ATTACK:-1} == 1 ]] || exit 0
 ATTACK_OUT=$RESULTS/S7-attack.jsonl; : >"$ATTACK_OUT"
 CONNS=${CONNS:-4000}
-good() { wrk_json -t1 -c32 -d"${DURATION}s" --timeout 2s -H 'Connection: close' "http://127.0.0.1:$PORT/"; }
-established() { ss -Htn state established "dport = :$PORT" | wc -l; }
 for variant in ${ATTACK_VARIANTS:-bare httpready}; do
   sleep 2  # the previous attack's sockets leave the kernel
   s7_target go "$variant"
   alone=$(good)
   attacker_policy=(chrt --idle 0); [[ ${S7_ATTACKER_POLICY:-idle} == other ]] && attacker_policy=()
-  spawn slowhttptest "${attacker_policy[@]}" slowhttptest -H -c "$CONNS" -r 2000 -i 10 -x 24 -l 120 -p 5 -u "http://127.0.0.1:$PORT/"
-  attacker=$SPAWNED
-  for i in $(seq 80); do (($(established) >= CONNS * 95 / 100)) && break; sleep 0.1; done
-  open=$(established)
-  a0=$(cpu_ticks "$attacker"); s0=$(cpu_ticks "${ROOTS[@]}")
-  attacked=$(good)
-  a1=$(cpu_ticks "$attacker"); s1=$(cpu_ticks "${ROOTS[@]}")
+  under_attack -H "$CONNS" "${attacker_policy[@]}"
   open_after=$(established)
   line=$(node -e '
     const [alone, attacked, variant, conns, open, openAfter, at, all, hz] = process.argv.slice(1)
@@ -134,7 +126,7 @@ for variant in ${ATTACK_VARIANTS:-bare httpready}; do
     console.log(JSON.stringify({scenario: "S7-attack", backend: "go", variant, attack: "headers", connections: +conns, open_when_measured: +open, open_after: +openAfter,
       alone: a, attacked: b, share: a.rps ? +(b.rps / a.rps).toFixed(3) : null,
       attacker_cpu_s: at / hz, variant_cpu_s: (all - at) / hz, measured_s: b.duration_s, load_average: require("os").loadavg()}))
-  ' "$alone" "$attacked" "$variant" "$CONNS" "$open" "$open_after" $((a1 - a0)) $((s1 - s0)) "$TICKS")
+  ' "$alone" "$ATTACKED" "$variant" "$CONNS" "$OPEN" "$open_after" "$ATTACKER_TICKS" "$ALL_TICKS" "$TICKS")
   echo "$line" >>"$ATTACK_OUT"; log "$line"
   stop_all
 done
