@@ -35,24 +35,25 @@ static bool same_file(pid_t pid, int fd, const struct da__listener *l)
 	return syscall(SYS_kcmp, pid, da__l.self, KCMP_FILE, fd, l->copy) == 0;
 }
 
-static struct da__listener *remember(int fd, int copy, struct da_port_item *port)
+/* owner: the process whose number fd is (0: inherited). Another process's listener under the same
+ * number is another entry; the owner's own number, closed and reused, replaces its old copy. */
+static struct da__listener *remember(pid_t owner, int fd, int copy, struct da_port_item *port)
 {
 	struct da__listener *l;
 
-	for (size_t i = 0; i < da__l.nlisteners; i++) {
+	for (size_t i = 0; owner && i < da__l.nlisteners; i++) {
 		l = &da__l.listeners[i];
-		if (l->fd == fd) {
-			/* The number was closed and reused: the old copy goes. */
+		if (l->fd == fd && l->owner == owner) {
 			if (l->copy != copy)
 				close(l->copy);
-			*l = (struct da__listener){fd, copy, port};
+			*l = (struct da__listener){fd, copy, port, owner};
 			return l;
 		}
 	}
 	if (da__l.nlisteners == DA_LISTENERS_MAX)
 		return NULL;
 	l = &da__l.listeners[da__l.nlisteners++];
-	*l = (struct da__listener){fd, copy, port};
+	*l = (struct da__listener){fd, copy, port, owner};
 	return l;
 }
 
@@ -79,7 +80,7 @@ static struct da__listener *listener_of(pid_t pid, int fd)
 		copy = fcntl(l->copy, F_DUPFD_CLOEXEC, 3);
 		if (copy < 0)
 			return l;
-		struct da__listener *alias = remember(fd, copy, l->port);
+		struct da__listener *alias = remember(da__process_of(pid), fd, copy, l->port);
 		if (!alias)
 			close(copy);
 		return alias ? alias : l;
@@ -136,7 +137,7 @@ int da__adopt_inherited(int fd)
 	if (!(port = da__port_for(da_tcp_port(fd))))
 		return -ENOENT;
 	/* The launcher's own number is the server's: the same open file, inherited by both. */
-	if (!remember(fd, fd, port))
+	if (!remember(0, fd, fd, port))
 		return -ENOSPC;
 	da_count(port->page->count.adopted);
 	return 0;
@@ -184,7 +185,7 @@ static void on_listen(const struct seccomp_notif *n)
 			return;
 		}
 	}
-	l = remember(fd, copy, port);
+	l = remember(da__process_of(n->pid), fd, copy, port);
 	if (!l) {
 		dprintf(STDERR_FILENO, "da-launcher: port %u stays unfiltered: more than %d listeners\n", port->port, DA_LISTENERS_MAX);
 		close(copy);
@@ -208,6 +209,14 @@ static int take_ready(struct da_port_item *p, struct sockaddr_storage *peer, soc
 
 	if (n < 0)
 		return -EAGAIN;
+	if (n == 0 && count == 0) {
+		/* The other end closed (wrap gave the engine up, --on-engine-failure pass): nothing will
+		 * come back, and a hung-up channel would wake the loop at once, forever. Parking then
+		 * fails as with no engine. */
+		close(p->channel);
+		p->channel = -1;
+		return -EAGAIN;
+	}
 	for (size_t i = 1; i < count; i++)
 		close(fds[i]);
 	if (count == 0)
@@ -301,11 +310,13 @@ static int deliver(const struct da__call *c, int sock, const struct sockaddr_sto
 	return DONE;
 }
 
-static bool readable(int fd)
+/* Whether accept4 on a blocking listener returns at once: a connection, or the listener's error
+ * (a listener shut down, as servers do to end their accepts, says POLLHUP and EINVAL). */
+static bool acceptable(int fd)
 {
 	struct pollfd p = {.fd = fd, .events = POLLIN};
 
-	return poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
+	return poll(&p, 1, 0) == 1 && (p.revents & (POLLIN | POLLHUP | POLLERR));
 }
 
 /*
@@ -333,7 +344,7 @@ static int serve(const struct da__call *c)
 	for (;;) {
 		peerlen = sizeof peer;
 		/* A blocking listener would block the launcher: look before accepting. */
-		if (blocking && !readable(l->copy)) {
+		if (blocking && !acceptable(l->copy)) {
 			sock = -1;
 			errno = EAGAIN;
 		} else {

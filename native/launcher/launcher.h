@@ -35,11 +35,14 @@
 #define DA_PENDING_MAX 1024
 
 /* One port of --ports: its channel's server end, its page, its chain. */
-/* A filtered listener: the server's descriptor number, and the launcher's copy (same open file). */
+/* A filtered listener: the server's descriptor number, and the launcher's copy (same open file).
+ * Each process has its own numbers: owner is the process whose listen() (or dup) it is, 0 for one
+ * the server was given at start (every process that inherits it). */
 struct da__listener {
 	int fd;
 	int copy;
 	struct da_port_item *port;
+	pid_t owner;
 };
 
 /* An accept call the launcher answers: the notification's id, the caller, its arguments. */
@@ -88,6 +91,8 @@ int da__peek_mem(pid_t pid, uint64_t addr, void *buf, size_t len);
 int da__poke_two(pid_t pid, uint64_t addr1, const void *buf1, size_t len1, uint64_t addr2, const void *buf2, size_t len2);
 /* A descriptor of the caller's (pid may be any thread of it), or a negative errno. */
 int da__take_fd(pid_t pid, int fd);
+/* The process (thread group) of a thread a notification names. */
+pid_t da__process_of(pid_t tid);
 
 /* accept.c: what the trapped calls do. */
 void da__on_notification(const struct seccomp_notif *n);

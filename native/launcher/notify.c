@@ -126,9 +126,7 @@ int da__peek_mem(pid_t pid, uint64_t addr, void *buf, size_t len)
 	return (size_t)n == len ? 0 : -EFAULT;
 }
 
-/* A notification names the calling thread; pidfd_open takes a process (without PIDFD_THREAD,
- * Linux 6.9+): EINVAL for another thread before 6.18 or so, ENOENT since. */
-static pid_t thread_group(pid_t tid)
+pid_t da__process_of(pid_t tid)
 {
 	char path[64], line[128];
 	pid_t tgid = tid;
@@ -150,7 +148,9 @@ int da__take_fd(pid_t pid, int fd)
 	pid_t tgid;
 	int failed;
 
-	if (pidfd < 0 && (errno == EINVAL || errno == ENOENT) && (tgid = thread_group(pid)) != pid)
+	/* A notification names the calling thread; pidfd_open takes a process (without PIDFD_THREAD,
+	 * Linux 6.9+): EINVAL for another thread before 6.18 or so, ENOENT since. */
+	if (pidfd < 0 && (errno == EINVAL || errno == ENOENT) && (tgid = da__process_of(pid)) != pid)
 		pidfd = syscall(SYS_pidfd_open, tgid, 0);
 	if (pidfd < 0)
 		return -errno;

@@ -4,9 +4,10 @@
 // preload's: idle and half-sent clients never reach the server, whole requests are served with
 // the client's own address, the half-sent one once it is complete, and the engine's death does
 // not close the port. Then the bad inputs: a server with a seccomp filter of its own, a setuid
-// server binary (no_new_privs), and a system where the launcher cannot supervise.
+// server binary (no_new_privs), and a system where the launcher cannot supervise; last, processes
+// with listeners of their own under one number, and listeners and channels that end.
 import {execFileSync, spawnSync} from 'node:child_process'
-import {existsSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import type {Socket} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -330,5 +331,84 @@ describe('wrap where the launcher cannot supervise', () => {
     expect(done.stderr).toMatch(/Code: SECCOMP_UNAVAILABLE/)
     expect(done.stderr).toMatch(/--filter dataready/)
     expect(done.stderr).not.toMatch(/static_server ready/)
+  })
+})
+
+describe('wrap --mode seccomp: processes of their own, and listeners that end', () => {
+  // Each process numbers its descriptors itself: the parent's listener and its child's are both 3.
+  const TWO_PROCESSES = `
+import os, socket, sys
+def listener(port):
+    s = socket.socket()
+    s.bind(("127.0.0.1", port))
+    s.listen(8)
+    return s
+s = listener(int(sys.argv[1]))
+name = "parent"
+if os.fork() == 0:
+    s.close()
+    s, name = listener(int(sys.argv[2])), "child"
+print(name, "listens on descriptor", s.fileno(), flush=True)
+while True:
+    c, peer = s.accept()
+    print(name, "accepted", peer[1], flush=True)
+    c.recv(4096)
+    c.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Length: 3\\r\\nConnection: close\\r\\n\\r\\nok\\n")
+    c.close()
+`
+
+  it('14. two processes, each with a listener of its own under the same number: both stay filtered', async () => {
+    const [first, second] = [await freePort(), await freePort()]
+    const {r} = await wrapped(['--mode', 'seccomp', '--filter', `${first}=httpready`, '--filter', `${second}=httpready`, '--', 'python3', '-c', TWO_PROCESSES, String(first), String(second)])
+    await r.waitFor(/parent listens on descriptor 3[\s\S]*child listens on descriptor 3|child listens on descriptor 3[\s\S]*parent listens on descriptor 3/)
+    for (const [port, name] of [[first, 'parent'], [second, 'child']] as const) {
+      const half = await idleAndHalf(r.child.pid!, port, '/half')
+      const served = await whole(port, '/whole')
+      expect(served.answer).toMatch(ok)
+      expect([...r.stdout().matchAll(new RegExp(`${name} accepted (\\d+)`, 'g'))].map((m) => Number(m[1]))).toEqual([served.clientPort])
+      const rest = await complete(half)
+      expect(rest.answer).toMatch(ok)
+      expect(r.stdout()).toMatch(new RegExp(`${name} accepted ${rest.clientPort}`))
+    }
+  })
+
+  it('15. a listener shut down while a thread waits in accept(): the accept fails with EINVAL, as the kernel\'s does', async () => {
+    const port = await freePort()
+    const SHUT_DOWN = `
+import socket, sys, threading, time
+s = socket.socket()
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(8)
+def wait():
+    try:
+        s.accept()
+        print("accepted", flush=True)
+    except OSError as e:
+        print("accept failed", e.errno, flush=True)
+t = threading.Thread(target=wait)
+t.start()
+time.sleep(0.5)
+s.shutdown(socket.SHUT_RD)
+t.join()
+print("done", flush=True)
+`
+    const {r} = await wrapped(['--mode', 'seccomp', '--filter', `${port}=httpready`, '--', 'python3', '-c', SHUT_DOWN, String(port)])
+    await r.waitFor(/^accept failed 22$/m, 10_000)
+    await r.waitFor(/^done$/m)
+  })
+
+  it.skipIf(process.getuid?.() !== 0)('16. the engine given up (--on-engine-failure pass) while an accept() waits: the launcher waits idle, and serves the next client unfiltered', async () => {
+    const port = await freePort()
+    const {r, launcher} = await wrapped(['--mode', 'seccomp', '--filter', `${port}=httpready`, '--engine-user', 'no-such-user-here', '--on-engine-failure', 'pass', '--', 'python3', '-c', TWO_PROCESSES, String(port), String(await freePort())])
+    await r.waitFor(/every connection is now handed to the server unfiltered/, 20_000)
+    await r.waitFor(/parent listens on descriptor 3/)
+    const ticks = () => readFileSync(`/proc/${launcher}/stat`, 'utf8').split(') ')[1].split(' ').slice(11, 13).reduce((sum, t) => sum + Number(t), 0)
+    const before = ticks()
+    await sleep(1000)
+    // A hung-up channel polled while the accept waited woke the launcher at once, forever: a core.
+    expect(ticks() - before).toBeLessThan(20)
+    const served = await whole(port, '/after-give-up')
+    expect(served.answer).toMatch(ok)
+    expect(r.stdout()).toMatch(new RegExp(`parent accepted ${served.clientPort}`))
   })
 })
