@@ -19,6 +19,10 @@ const scheduling = (pid: number) => {
   const field = (name: string) => Number(new RegExp(`^${name.replace('.', '\\.')}\\s*:\\s*(\\d+)`, 'm').exec(text)?.[1])
   return {policy: field('policy'), slice: field('se.slice')}
 }
+// io_uring_setup(1, params) (425 on x86_64 and arm64): "fd", or the errno's name.
+const IO_URING_SETUP = 'import ctypes,errno;libc=ctypes.CDLL(None,use_errno=True);p=ctypes.create_string_buffer(120);r=libc.syscall(425,1,p);print("fd" if r>=0 else errno.errorcode[ctypes.get_errno()])'
+// Where the host disables io_uring (kernel.io_uring_disabled) there is nothing to refuse.
+const ioUring = spawnSync('python3', ['-c', IO_URING_SETUP], {encoding: 'utf8', timeout: 10_000}).stdout?.trim() === 'fd'
 const run = (args: string[], env: NodeJS.ProcessEnv = {}) => spawnSync(LAUNCHER, args, {encoding: 'utf8', env: {...process.env, ...env}, timeout: 10_000})
 
 describe('da-launcher', () => {
@@ -85,5 +89,9 @@ describe('da-launcher', () => {
     expect(scheduling(batch.child.pid!).policy).toBe(3) // SCHED_BATCH
     expect(scheduling(batch.child.pid!).slice).toBeGreaterThan(100_000)
     await batch.stop('SIGTERM')
+  })
+
+  it.skipIf(!ioUring)('9. io_uring_setup fails with ENOSYS under it (an accept through a ring would pass unseen); without it, it gives a ring', () => {
+    expect(run(['--', 'python3', '-c', IO_URING_SETUP]).stdout.trim()).toBe('ENOSYS')
   })
 })
