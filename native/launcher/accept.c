@@ -27,12 +27,19 @@ static uint8_t peek_buffer[1u << 20];
 
 enum { DONE, PENDING };
 
-/* Whether the caller's descriptor fd is the open file the launcher holds as copy. */
-static bool same_file(pid_t pid, int fd, const struct da__listener *l)
+enum { OTHER_FILE, SAME_FILE, UNSEEN };
+
+/* Whether the caller's descriptor fd is the open file the launcher holds as copy; UNSEEN when the
+ * kernel will not compare them (kcmp reads the caller: EPERM for a server that made itself
+ * non-dumpable, under a launcher without CAP_SYS_PTRACE). */
+static int same_file(pid_t pid, int fd, const struct da__listener *l)
 {
+	long r;
+
 	if (!da__l.kcmp)
-		return fd == l->fd;
-	return syscall(SYS_kcmp, pid, da__l.self, KCMP_FILE, fd, l->copy) == 0;
+		return fd == l->fd ? SAME_FILE : OTHER_FILE;
+	r = syscall(SYS_kcmp, pid, da__l.self, KCMP_FILE, fd, l->copy);
+	return r == 0 ? SAME_FILE : r < 0 && errno == EPERM ? UNSEEN : OTHER_FILE;
 }
 
 /* owner: the process whose number fd is (0: inherited). Another process's listener under the same
@@ -63,19 +70,34 @@ static struct da__listener *remember(pid_t owner, int fd, int copy, struct da_po
  */
 static struct da__listener *listener_of(pid_t pid, int fd)
 {
-	struct da__listener *l;
+	struct da__listener *l, *unseen = NULL;
 	int copy;
 
 	for (size_t i = 0; i < da__l.nlisteners; i++) {
 		l = &da__l.listeners[i];
-		if (l->fd == fd && same_file(pid, fd, l))
+		if (l->fd != fd)
+			continue;
+		switch (same_file(pid, fd, l)) {
+		case SAME_FILE:
 			return l;
+		case UNSEEN:
+			unseen = unseen ? unseen : l;
+		}
+	}
+	if (unseen) {
+		/* Taken for the listener of its number rather than let through unfiltered; where the
+		 * caller's memory cannot be written either, its accept then fails (EPERM): loudly. */
+		if (!da__l.said_unseen)
+			dprintf(STDERR_FILENO, "da-launcher: process %d does not let the launcher compare its descriptors (kcmp: EPERM, it made itself non-dumpable): its accept on %d is answered as the filtered listener of that number, and fails where its buffers cannot be written; run wrap as root, or keep the server dumpable\n",
+				(int)pid, fd);
+		da__l.said_unseen = true;
+		return unseen;
 	}
 	if (!da__l.kcmp)
 		return NULL;
 	for (size_t i = 0; i < da__l.nlisteners; i++) {
 		l = &da__l.listeners[i];
-		if (!same_file(pid, fd, l))
+		if (same_file(pid, fd, l) != SAME_FILE)
 			continue;
 		copy = fcntl(l->copy, F_DUPFD_CLOEXEC, 3);
 		if (copy < 0)
@@ -179,7 +201,7 @@ static void on_listen(const struct seccomp_notif *n)
 	defer_accept(copy, port->page);
 	for (size_t i = 0; i < da__l.nlisteners; i++) {
 		/* listen() again on a listener it has (a new backlog): nothing new to adopt. */
-		if (da__l.listeners[i].fd == fd && same_file(n->pid, fd, &da__l.listeners[i])) {
+		if (da__l.listeners[i].fd == fd && same_file(n->pid, fd, &da__l.listeners[i]) != OTHER_FILE) {
 			close(copy);
 			da__reply(n->id, 0, 0);
 			return;

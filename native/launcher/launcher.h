@@ -64,6 +64,7 @@ struct da__launcher {
 	size_t npending;
 	bool kcmp; /* kcmp(KCMP_FILE) answers: a descriptor number is checked to be the listener */
 	pid_t self; /* the launcher's pid, for kcmp on every accept */
+	bool said_unseen; /* that a process will not let kcmp compare its descriptors, said once */
 };
 
 extern struct da__launcher da__l;

@@ -14,7 +14,7 @@ import {join} from 'node:path'
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
 
 import {EXIT} from '../../src/errors.js'
-import {CLI, cli, FIXTURES, listeningPort, type Running} from '../helpers/cli.js'
+import {CLI, cli, FIXTURES, listeningPort, type Running, start} from '../helpers/cli.js'
 import {untilStats} from '../helpers/engine-stats.js'
 import {get} from '../helpers/http.js'
 import {freePort, openSocket, reply} from '../helpers/net.js'
@@ -410,5 +410,44 @@ print("done", flush=True)
     const served = await whole(port, '/after-give-up')
     expect(served.answer).toMatch(ok)
     expect(r.stdout()).toMatch(new RegExp(`parent accepted ${served.clientPort}`))
+  })
+
+  it.skipIf(process.getuid?.() !== 0)('17. a server that makes itself non-dumpable under a launcher without CAP_SYS_PTRACE (wrap as nobody): its accepts stay filtered, and fail loudly where its buffers cannot be written', async () => {
+    const port = await freePort()
+    const home = mkdtempSync(join(tmpdir(), 'da-nobody-'))
+    dirs.push(home)
+    execFileSync('chown', ['nobody', home])
+    const HIDDEN = `
+import ctypes, socket, sys
+s = socket.socket()
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(8)
+ctypes.CDLL(None).prctl(4, 0)  # PR_SET_DUMPABLE 0, after listen: the launcher has its copy
+print("listening, not dumpable", flush=True)
+while True:
+    try:
+        c, peer = s.accept()
+    except OSError as e:
+        print("accept failed", e.errno, flush=True)
+        continue
+    print("accepted", peer[1], flush=True)
+    c.recv(4096)
+    c.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Length: 3\\r\\nConnection: close\\r\\n\\r\\nok\\n")
+    c.close()
+`
+    const nobody = Number(execFileSync('id', ['-u', 'nobody']).toString())
+    const r = start('setpriv', [`--reuid=${nobody}`, `--regid=${nobody}`, '--clear-groups', '--', process.execPath, CLI, 'wrap', '--mode', 'seccomp', '--filter', `${port}=httpready`, '--', '/usr/bin/python3', '-c', HIDDEN, String(port)], {env: {HOME: home, XDG_RUNTIME_DIR: ''}, timeoutMs: 40_000})
+    running.push(r)
+    const launcher = await child(r.child.pid!, 'da-launcher')
+    pids.push(launcher, await child(launcher, '.'))
+    await r.waitFor(/^listening, not dumpable$/m)
+    // Without the launcher's check, kcmp's EPERM read as "another file": the accept ran untouched, and the half-sent request reached the server.
+    const half = await open(port)
+    half.write('GET /half HTTP/1.1\r\nHost: x\r\n')
+    const served = await open(port)
+    served.write('GET /whole HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+    await r.waitFor(/^accept failed 1$/m) // EPERM: the peer address cannot be written into a non-dumpable process
+    expect(r.stderr()).toMatch(/does not let the launcher compare its descriptors \(kcmp: EPERM/)
+    expect(r.stdout()).not.toMatch(/^accepted/m)
   })
 })
