@@ -1,5 +1,10 @@
-/* A connection just accepted, for the preload and the launcher (arrival.h). */
+/* A connection just accepted, or given back by the engine, for the preload and the launcher (arrival.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "arrival.h"
 #include "fds.h"
@@ -29,4 +34,45 @@ int da_park_send(int channel, struct da_page *page, int sock)
 	}
 	da_count(page->count.dropped[DA_DROP_ENGINE]);
 	return 0;
+}
+
+int da_take_ready(int channel, struct sockaddr_storage *peer, socklen_t *peerlen, int flags)
+{
+	int fds[DA_FDS_MAX], mflags = 0, status, want = flags & SOCK_NONBLOCK ? O_NONBLOCK : 0;
+	size_t count;
+	ssize_t n = da_recv_fds(channel, peer, sizeof *peer, fds, &count, &mflags, flags & SOCK_CLOEXEC);
+
+	/* A failing channel has nothing ready either: the caller's accept goes on as without it. */
+	if (n < 0)
+		return -EAGAIN;
+	/* Every message carries a descriptor: nothing at all is the other end's close. */
+	if (n == 0 && count == 0 && !(mflags & MSG_CTRUNC))
+		return -EPIPE;
+	for (size_t i = 1; i < count; i++)
+		syscall(SYS_close, fds[i]);
+	/*
+	 * No descriptor but a truncated control part: the kernel could not install it
+	 * (RLIMIT_NOFILE) and closed it. Differs from libc: a real accept leaves the connection
+	 * queued on EMFILE; this one is lost. A message without one is not the contract's: skipped.
+	 */
+	if (count == 0)
+		return mflags & MSG_CTRUNC ? -EMFILE : -EAGAIN;
+	/* The engine parks in its own mode; the caller gets the one it asked accept4 for. */
+	status = (int)syscall(SYS_fcntl, fds[0], F_GETFL);
+	if (status < 0 || ((status & O_NONBLOCK) != want && syscall(SYS_fcntl, fds[0], F_SETFL, (status & ~O_NONBLOCK) | want) < 0)) {
+		int failed = -errno;
+
+		syscall(SYS_close, fds[0]);
+		return failed;
+	}
+	*peerlen = (socklen_t)n;
+	if ((mflags & MSG_TRUNC) || !((peer->ss_family == AF_INET && *peerlen == sizeof(struct sockaddr_in)) ||
+				      (peer->ss_family == AF_INET6 && *peerlen == sizeof(struct sockaddr_in6)))) {
+		/* Not the contract's payload: ask the kernel. Differs from libc: a connection reset
+		 * meanwhile has no peer any more and is returned with an address of length 0. */
+		*peerlen = sizeof *peer;
+		if (getpeername(fds[0], (struct sockaddr *)peer, peerlen) < 0)
+			*peerlen = 0;
+	}
+	return fds[0];
 }

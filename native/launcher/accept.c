@@ -218,46 +218,18 @@ static void on_listen(const struct seccomp_notif *n)
 	da__reply(n->id, 0, 0);
 }
 
-/*
- * "Ready" message (engine -> server, as in preload/accept.c): the peer's sockaddr as payload,
- * one descriptor. Returns it in the mode flags ask for, -EAGAIN when none is there, or a
- * negative errno.
- */
+/* A ready connection from the engine (arrival.h). */
 static int take_ready(struct da_port_item *p, struct sockaddr_storage *peer, socklen_t *peerlen, int flags)
 {
-	int fds[DA_FDS_MAX], mflags = 0, status, want = flags & SOCK_NONBLOCK ? O_NONBLOCK : 0;
-	size_t count;
-	ssize_t n = da_recv_fds(p->channel, peer, sizeof *peer, fds, &count, &mflags, 1);
+	int sock = da_take_ready(p->channel, peer, peerlen, flags | SOCK_CLOEXEC);
 
-	if (n < 0)
-		return -EAGAIN;
-	if (n == 0 && count == 0) {
-		/* The other end closed (wrap gave the engine up, --on-engine-failure pass): nothing will
-		 * come back, and a hung-up channel would wake the loop at once, forever. Parking then
-		 * fails as with no engine. */
-		close(p->channel);
-		p->channel = -1;
-		return -EAGAIN;
-	}
-	for (size_t i = 1; i < count; i++)
-		close(fds[i]);
-	if (count == 0)
-		return mflags & MSG_CTRUNC ? -EMFILE : -EAGAIN;
-	status = fcntl(fds[0], F_GETFL);
-	if (status < 0 || ((status & O_NONBLOCK) != want && fcntl(fds[0], F_SETFL, (status & ~O_NONBLOCK) | want) < 0)) {
-		int failed = -errno;
-
-		close(fds[0]);
-		return failed;
-	}
-	*peerlen = (socklen_t)n;
-	if ((mflags & MSG_TRUNC) || !((peer->ss_family == AF_INET && n == sizeof(struct sockaddr_in)) ||
-				      (peer->ss_family == AF_INET6 && n == sizeof(struct sockaddr_in6)))) {
-		*peerlen = sizeof *peer;
-		if (getpeername(fds[0], (struct sockaddr *)peer, peerlen) < 0)
-			*peerlen = 0;
-	}
-	return fds[0];
+	if (sock != -EPIPE)
+		return sock;
+	/* wrap gave the engine up (--on-engine-failure pass): nothing will come back, and a hung-up
+	 * channel would wake the loop at once, forever. Parking then fails as with no engine. */
+	close(p->channel);
+	p->channel = -1;
+	return -EAGAIN;
 }
 
 /* The peek of a fresh connection, and what it says (arrival.h). */

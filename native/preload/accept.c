@@ -5,7 +5,6 @@
  * wake-up connection. errno is left exactly as the real accept leaves it (untouched on success).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <string.h>
@@ -13,7 +12,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "fds.h"
 #include "preload.h"
 #include "arrival.h"
 
@@ -52,58 +50,22 @@ static uint8_t *big_buffer(void)
 	return thread_buffer = p;
 }
 
-/*
- * "Ready" message (engine -> server, one SEQPACKET message per connection):
- *   payload  the peer's struct sockaddr_in or sockaddr_in6, its length the message's
- *   control  SCM_RIGHTS, one descriptor: the connected TCP socket, every byte still unread
- * Returns the socket in the mode flags ask for, -EAGAIN when no message is there, or a
- * negative errno. room is the caller's *addrlen as it came in.
- */
+/* A ready connection from the engine (arrival.h), its peer in the caller's buffers. room is the
+ * caller's *addrlen as it came in. */
 static int take_ready(struct da__filter *f, struct sockaddr *addr, socklen_t *addrlen, socklen_t room,
 		      int flags)
 {
 	struct sockaddr_storage peer;
 	socklen_t peerlen;
-	int fds[DA_FDS_MAX], mflags = 0, status, want = flags & SOCK_NONBLOCK ? O_NONBLOCK : 0;
-	size_t count;
-	ssize_t n = da_recv_fds(f->channel, &peer, sizeof peer, fds, &count, &mflags, flags & SOCK_CLOEXEC);
+	int sock = da_take_ready(f->channel, &peer, &peerlen, flags);
 
-	/* A failing channel has nothing ready either: the caller's accept goes on as without it. */
-	if (n < 0)
+	if (sock == -EPIPE)
 		return -EAGAIN;
-	for (size_t i = 1; i < count; i++)
-		DA_REAL(close)(fds[i]);
-	/*
-	 * No descriptor but a truncated control part: the kernel could not install it
-	 * (RLIMIT_NOFILE) and closed it. Differs from libc: a real accept leaves the connection
-	 * queued on EMFILE; this one is lost. A message without one is not the contract's: skipped.
-	 */
-	if (count == 0)
-		return mflags & MSG_CTRUNC ? -EMFILE : -EAGAIN;
-	/* The engine parks in its own mode; the caller gets the one it asked accept4 for. */
-	status = DA_REAL(fcntl)(fds[0], F_GETFL);
-	if (status < 0 || ((status & O_NONBLOCK) != want &&
-			   DA_REAL(fcntl)(fds[0], F_SETFL, (status & ~O_NONBLOCK) | want) < 0)) {
-		int failed = -errno;
-
-		DA_REAL(close)(fds[0]);
-		return failed;
-	}
-	peerlen = (socklen_t)n;
-	if ((mflags & MSG_TRUNC) ||
-	    !((peer.ss_family == AF_INET && peerlen == sizeof(struct sockaddr_in)) ||
-	      (peer.ss_family == AF_INET6 && peerlen == sizeof(struct sockaddr_in6)))) {
-		/* Not the contract's payload: ask the kernel. Differs from libc: a connection reset
-		 * meanwhile has no peer any more and is returned with an address of length 0. */
-		peerlen = sizeof peer;
-		if (getpeername(fds[0], (struct sockaddr *)&peer, &peerlen) < 0)
-			peerlen = 0;
-	}
-	if (addr) {
+	if (sock >= 0 && addr) {
 		*addrlen = room;
 		da__copy_out(addr, addrlen, &peer, peerlen);
 	}
-	return fds[0];
+	return sock;
 }
 
 /* The peek of a fresh connection, and what it says (arrival.h). */
